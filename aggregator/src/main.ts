@@ -1,0 +1,40 @@
+import { readConfig } from "@lumen/core";
+import { pino } from "pino";
+import { openClickHouse } from "./clickhouse";
+import { startHealthServer } from "./health";
+import { stopOnSignals } from "./lifecycle";
+import { connectJetStream } from "./nats";
+
+// The health port is for local supervisors only (the launcher, a container healthcheck).
+const HEALTH_HOST = "127.0.0.1";
+
+const logger = pino({ name: "aggregator" });
+
+try {
+  const config = readConfig();
+  logger.level = config.logLevel;
+  const nats = await connectJetStream({ url: config.natsUrl, name: "lumen-aggregator" });
+  logger.info({ server: nats.getServer() }, "connected to NATS (JetStream)");
+  const clickhouse = openClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir });
+  await clickhouse.query("SELECT 1");
+  logger.info({ driver: clickhouse.driver }, "connected to ClickHouse");
+  const health = await startHealthServer({ host: HEALTH_HOST, port: config.aggregatorPort });
+  logger.info({ host: HEALTH_HOST, port: health.port }, "aggregator health listening");
+
+  const lifecycle = stopOnSignals({
+    logger,
+    stop: async () => {
+      await health.close();
+      await nats.drain();
+      await clickhouse.close();
+    },
+  });
+  nats.closed().then((error) => {
+    if (lifecycle.stopping) return;
+    logger.fatal({ err: error }, "NATS connection closed");
+    process.exit(1);
+  });
+} catch (error) {
+  logger.fatal({ err: error }, "aggregator failed to start");
+  process.exit(1);
+}

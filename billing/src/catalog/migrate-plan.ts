@@ -1,0 +1,69 @@
+import { LumenError, newId } from "@lumen/core";
+import { customerNow } from "../clocks/customer-time";
+import { type EngineContext, db, withTransaction } from "../context";
+import { loadCustomer } from "../customers/customer-record";
+import { recordHistory } from "../history/record-history";
+import { switchPlanNow } from "../subscriptions/compute-attach";
+import { scheduleRenewal } from "../subscriptions/renewal-job";
+import {
+  loadSubscription,
+  serializeSubscription,
+  type Subscription,
+  updateSubscription,
+} from "../subscriptions/subscription-record";
+import { loadPlanHead, loadPlanVersion } from "./plan-record";
+import { migratePlanInput } from "./schemas";
+
+/**
+ * `POST /v1/plans/:id/migrate`: moves the subscriptions on one version to another, now or at their next
+ * period (then the renewal applies it, as it applies a downgrade). Answers `{migrated: n}`.
+ */
+export async function migratePlan({ ctx, id, input }: { ctx: EngineContext; id: string; input: unknown }) {
+  const parsed = migratePlanInput.parse(input);
+  return withTransaction(ctx, async (ctx) => {
+    await loadPlanHead(ctx, id, { forUpdate: true });
+    const from = await loadPlanVersion(ctx, id, parsed.fromVersion);
+    const to = await loadPlanVersion(ctx, id, parsed.toVersion);
+    if (from.definition.addOn !== to.definition.addOn) {
+      throw new LumenError("validation_error", "Cannot migrate between a base plan and an add-on", [
+        { path: "toVersion", message: "addOn differs from the source version" },
+      ]);
+    }
+    const { rows } = await db(ctx).query<{ id: string }>(
+      `SELECT id FROM subscriptions WHERE env = $1 AND plan_id = $2 AND plan_version = $3 AND ended_at IS NULL
+       ORDER BY id FOR UPDATE`,
+      [ctx.env, id, parsed.fromVersion],
+    );
+    for (const { id: subscriptionId } of rows) {
+      const before = await loadSubscription(ctx, subscriptionId);
+      const customer = await loadCustomer(ctx, before.customer);
+      const now = await customerNow(ctx, customer);
+      const after: Subscription =
+        parsed.when === "now"
+          ? switchPlanNow({ current: before, currentPlan: from, target: to, now })
+          : {
+              ...before,
+              scheduledChange: { plan: id, planVersion: to.version, at: before.currentPeriodEnd },
+              version: before.version + 1,
+              updatedAt: now,
+            };
+      await updateSubscription(ctx, after);
+      await recordHistory(ctx, {
+        customerId: before.customer,
+        objectType: "subscription",
+        objectId: before.id,
+        type: parsed.when === "now" ? "subscription.plan_changed" : "subscription.change_scheduled",
+        at: now,
+        before: serializeSubscription(before),
+        after: serializeSubscription(after),
+      });
+      await scheduleRenewal(ctx, after, customer.testClockId);
+    }
+    await db(ctx).query(
+      `INSERT INTO plan_migrations (id, env, plan_id, from_version, to_version, "when", migrated, actor, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [newId("mig"), ctx.env, id, parsed.fromVersion, parsed.toVersion, parsed.when, rows.length, ctx.actor, ctx.clock.now()],
+    );
+    return { migrated: rows.length };
+  });
+}

@@ -1,0 +1,36 @@
+import type { Clock } from "@lumen/core";
+import type { Pool, PoolClient, Queryable } from "./db/pool";
+
+export type Env = "test" | "live";
+
+/** What every verb receives: where to read and write, which environment, who acts, and what time it is. */
+export interface EngineContext {
+  pool: Pool;
+  /** Set inside withTransaction; verbs query through `db(ctx)`. */
+  tx?: PoolClient;
+  env: Env;
+  clock: Clock;
+  /** The API key id that made the request, or "system" for jobs. */
+  actor: string;
+}
+
+export function db(ctx: EngineContext): Queryable {
+  return ctx.tx ?? ctx.pool;
+}
+
+/** Runs `fn` in a transaction; reuses the outer one when the context already has it. */
+export async function withTransaction<T>(ctx: EngineContext, fn: (ctx: EngineContext) => Promise<T>): Promise<T> {
+  if (ctx.tx) return fn(ctx);
+  const client = await ctx.pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await fn({ ...ctx, tx: client });
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,32 @@
+import { customerNow } from "../clocks/customer-time";
+import { type EngineContext, db, withTransaction } from "../context";
+import { recordHistory } from "../history/record-history";
+import { cancelSubscription } from "../subscriptions/cancel-subscription";
+import { listLiveSubscriptions } from "../subscriptions/subscription-record";
+import { loadCustomer, serializeCustomer } from "./customer-record";
+
+/** `DELETE /v1/customers/:id`: ends its subscriptions now and hides it; its history stays. */
+export async function deleteCustomer({ ctx, id }: { ctx: EngineContext; id: string }) {
+  return withTransaction(ctx, async (ctx) => {
+    const customer = await loadCustomer(ctx, id, { forUpdate: true });
+    for (const sub of await listLiveSubscriptions(ctx, id)) {
+      await cancelSubscription({ ctx, id: sub.id, input: { when: "now" } });
+    }
+    const now = await customerNow(ctx, customer);
+    await db(ctx).query("UPDATE customers SET deleted_at = $3, version = version + 1 WHERE env = $1 AND id = $2", [
+      ctx.env,
+      id,
+      now,
+    ]);
+    await recordHistory(ctx, {
+      customerId: id,
+      objectType: "customer",
+      objectId: id,
+      type: "customer.deleted",
+      at: now,
+      before: serializeCustomer(customer),
+      after: null,
+    });
+    return { id, deleted: true };
+  });
+}

@@ -1,0 +1,48 @@
+import { callerId, currencyCode } from "@lumen/core";
+import { z } from "zod";
+
+export const address = z.strictObject({
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 country code such as \"DE\"")
+    .nullable()
+    .optional(),
+  state: z.string().max(100).nullable().optional(),
+  postalCode: z.string().max(32).nullable().optional(),
+  city: z.string().max(200).nullable().optional(),
+  line1: z.string().max(500).nullable().optional(),
+  line2: z.string().max(500).nullable().optional(),
+});
+
+export const taxId = z.strictObject({
+  type: z.string().min(1).max(32),
+  value: z.string().min(1).max(64),
+});
+
+const customerFields = {
+  name: z.string().max(500).nullable().optional(),
+  email: z.email().max(320).nullable().optional(),
+  currency: currencyCode.optional(),
+  address: address.nullable().optional(),
+  taxIds: z.array(taxId).max(10).optional(),
+  taxExempt: z.enum(["none", "exempt", "reverse"]).optional(),
+  metadata: z.record(z.string().max(40), z.string().max(500)).optional(),
+};
+
+export const createCustomerInput = z.strictObject({
+  id: callerId,
+  ...customerFields,
+  testClock: z.string().min(1).max(64).optional(),
+});
+export type CreateCustomerInput = z.input<typeof createCustomerInput>;
+
+export const updateCustomerInput = z.strictObject(customerFields);
+export type UpdateCustomerInput = z.input<typeof updateCustomerInput>;
+
+export const createEntityInput = z.strictObject({
+  id: callerId,
+  feature: callerId,
+  name: z.string().max(500).nullable().optional(),
+  metadata: z.record(z.string().max(40), z.string().max(500)).optional(),
+});
+export type CreateEntityInput = z.input<typeof createEntityInput>;

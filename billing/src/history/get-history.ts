@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { type EngineContext, db } from "../context";
+import { loadCustomer } from "../customers/customer-record";
+
+export const historyQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(100),
+  startingAfter: z.coerce.number().int().min(0).optional(),
+});
+
+/** `GET /v1/customers/:id/history`: every version of the customer's objects, in time order. */
+export async function getCustomerHistory({ ctx, customerId, query }: { ctx: EngineContext; customerId: string; query: unknown }) {
+  const { limit, startingAfter } = historyQuery.parse(query ?? {});
+  await loadCustomer(ctx, customerId);
+  const { rows } = await db(ctx).query<{
+    id: number;
+    at: Date;
+    type: string;
+    actor: string;
+    object_type: string;
+    object_id: string;
+    before: unknown;
+    after: unknown;
+  }>(
+    `SELECT id, at, type, actor, object_type, object_id, before, after FROM history
+     WHERE env = $1 AND customer_id = $2
+       AND ($3::bigint IS NULL OR (at, id) > (SELECT at, id FROM history WHERE id = $3))
+     ORDER BY at, id LIMIT $4`,
+    [ctx.env, customerId, startingAfter ?? null, limit + 1],
+  );
+  return {
+    data: rows.slice(0, limit).map((row) => ({
+      id: row.id,
+      at: row.at,
+      type: row.type,
+      actor: row.actor,
+      object: { type: row.object_type, id: row.object_id },
+      before: row.before,
+      after: row.after,
+    })),
+    hasMore: rows.length > limit,
+  };
+}

@@ -1,0 +1,159 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { type Clock, canonicalJson, LumenError, randomToken, sha256Hex } from "@lumen/core";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from "fastify";
+import { jsonSchemaTransform, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { appendAuditEntry } from "../audit/audit-log";
+import type { EngineContext } from "../context";
+import type { Pool } from "../db/pool";
+import { registerRoutes } from "../routes";
+import { createAuthenticator } from "./auth";
+import { toErrorResponse } from "./error-envelope";
+import { claimIdempotencyKey, completeIdempotencyKey } from "./idempotency";
+import { createMetrics } from "./metrics";
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+const PUBLIC_PATHS = new Set(["/healthz", "/readyz", "/metrics", "/openapi.json"]);
+
+declare module "fastify" {
+  interface FastifyRequest {
+    ctx: EngineContext;
+    idempotencyKey?: string;
+  }
+}
+
+export interface AppOptions {
+  pool: Pool;
+  clock: Clock;
+  logger?: boolean;
+  /** Answers whether the process's dependencies are ready (PostgreSQL, NATS). */
+  ready?: () => Promise<boolean>;
+}
+
+export type LumenApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export async function buildApp({ pool, clock, logger = false, ready }: AppOptions): Promise<LumenApp> {
+  const app = Fastify({
+    logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => `req_${randomToken(16)}`,
+    requestIdHeader: false,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.decorateRequest("ctx", null as unknown as EngineContext);
+
+  // Verbs parse their own input with their zod schemas (one place for validation, same errors from every
+  // caller); the route schemas describe the API in /openapi.json.
+  app.setValidatorCompiler(() => (value) => ({ value }));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "Lumen billing API", version: "1.0.0", description: "Billing, metering and entitlements." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  const authenticate = createAuthenticator(pool);
+  const metrics = createMetrics();
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("Request-Id", request.id);
+    const path = request.url.split("?")[0] ?? "";
+    if (PUBLIC_PATHS.has(path) || path === "/docs" || path.startsWith("/docs/")) return;
+    const identity = await authenticate(request.headers.authorization);
+    request.ctx = { pool, env: identity.env, clock, actor: identity.keyId };
+  });
+
+  app.addHook("preHandler", async (request, reply) => {
+    if (request.method !== "POST") return;
+    const header = request.headers["idempotency-key"];
+    if (header === undefined) return;
+    const key = Array.isArray(header) ? header[0] : header;
+    if (!key || key.length > 255) {
+      throw new LumenError("validation_error", "Idempotency-Key must be 1 to 255 characters", [
+        { path: "Idempotency-Key", message: "must be 1 to 255 characters" },
+      ]);
+    }
+    const requestHash = sha256Hex(canonicalJson({ path: request.url, body: request.body ?? null }));
+    const outcome = await claimIdempotencyKey(pool, { env: request.ctx.env, key, requestHash });
+    if (outcome.kind === "replay") {
+      reply.header("Idempotent-Replayed", "true").header("content-type", "application/json; charset=utf-8");
+      reply.code(outcome.status).send(outcome.body);
+      return reply;
+    }
+    request.idempotencyKey = key;
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    const body = typeof payload === "string" ? payload : "";
+    if (request.idempotencyKey) {
+      await completeIdempotencyKey(pool, {
+        env: request.ctx.env,
+        key: request.idempotencyKey,
+        status: reply.statusCode,
+        body,
+      });
+    }
+    const isWrite = request.method !== "GET" && request.method !== "HEAD" && request.method !== "OPTIONS";
+    const replayed = reply.getHeader("Idempotent-Replayed") === "true";
+    if (isWrite && request.ctx && reply.statusCode < 300 && !replayed) {
+      await appendAuditEntry(pool, {
+        env: request.ctx.env,
+        at: clock.now(),
+        keyId: request.ctx.actor,
+        method: request.method,
+        path: request.url.split("?")[0] ?? request.url,
+        status: reply.statusCode,
+        requestId: request.id,
+        bodyHash: request.body === undefined ? null : sha256Hex(canonicalJson(request.body)),
+      });
+    }
+    return payload;
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.observe(request.routeOptions.url ?? "unmatched", request.method, reply.statusCode, reply.elapsedTime);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = toErrorResponse(error, request.id);
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    reply.code(status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const { status, body } = toErrorResponse(
+      new LumenError("not_found", `No route ${request.method} ${request.url.split("?")[0]}`),
+      request.id,
+    );
+    reply.code(status).send(body);
+  });
+
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok", component: "billing" }));
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const ok = ready ? await ready().catch(() => false) : true;
+    reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "not_ready" });
+  });
+  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+    reply.header("content-type", metrics.contentType).send(await metrics.render());
+  });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  registerRoutes(app);
+  await app.ready();
+  return app;
+}

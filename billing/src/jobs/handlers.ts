@@ -1,0 +1,7 @@
+import { RENEWAL_JOB, runRenewalJob } from "../subscriptions/renewal-job";
+import type { JobHandler } from "./run-due-jobs";
+
+/** Every kind of due work billing runs, by job type. */
+export const jobHandlers: Record<string, JobHandler> = {
+  [RENEWAL_JOB]: runRenewalJob,
+};

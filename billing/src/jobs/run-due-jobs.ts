@@ -1,0 +1,109 @@
+import type { Clock } from "@lumen/core";
+import type { EngineContext, Env } from "../context";
+import type { Pool } from "../db/pool";
+
+export interface Job {
+  id: number;
+  env: Env;
+  key: string;
+  type: string;
+  runAt: Date;
+  clockId: string | null;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+export type JobHandler = (ctx: EngineContext, job: Job) => Promise<void>;
+
+const MAX_ATTEMPTS = 5;
+
+interface JobRow {
+  id: number;
+  env: Env;
+  key: string;
+  type: string;
+  run_at: Date;
+  clock_id: string | null;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+/**
+ * Runs due jobs one at a time in run_at order, each in its own transaction with its row locked
+ * (FOR UPDATE SKIP LOCKED: concurrent workers never run the same job). Jobs of a test clock run only
+ * when that clock advances; before each one the clock's frozen time moves to the job's time.
+ * Answers the number of jobs run.
+ */
+export async function runDueJobs({
+  pool,
+  clock,
+  handlers,
+  clockId,
+  env,
+  until,
+  limit = 10_000,
+}: {
+  pool: Pool;
+  clock: Clock;
+  handlers: Record<string, JobHandler>;
+  clockId: string | null;
+  env?: Env;
+  until: Date;
+  limit?: number;
+}): Promise<number> {
+  let ran = 0;
+  while (ran < limit) {
+    const client = await pool.connect();
+    let job: Job | null = null;
+    try {
+      await client.query("BEGIN");
+      const { rows } = await client.query<JobRow>(
+        `SELECT id, env, key, type, run_at, clock_id, payload, attempts FROM jobs
+         WHERE status = 'pending' AND run_at <= $1 AND clock_id IS NOT DISTINCT FROM $2 AND ($3::text IS NULL OR env = $3)
+         ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [until, clockId, env ?? null],
+      );
+      const row = rows[0];
+      if (!row) {
+        await client.query("COMMIT");
+        return ran;
+      }
+      job = {
+        id: row.id,
+        env: row.env,
+        key: row.key,
+        type: row.type,
+        runAt: row.run_at,
+        clockId: row.clock_id,
+        payload: row.payload,
+        attempts: row.attempts,
+      };
+      if (job.clockId) {
+        await client.query(
+          "UPDATE test_clocks SET frozen_time = GREATEST(frozen_time, $3) WHERE env = $1 AND id = $2",
+          [job.env, job.clockId, job.runAt],
+        );
+      }
+      const handler = handlers[job.type];
+      if (!handler) throw new Error(`no handler for job type ${job.type}`);
+      await handler({ pool, tx: client, env: job.env, clock, actor: "system" }, job);
+      await client.query("UPDATE jobs SET status = 'done', attempts = attempts + 1, done_at = now() WHERE id = $1", [
+        job.id,
+      ]);
+      await client.query("COMMIT");
+      ran++;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      if (!job) throw error;
+      await pool.query(
+        `UPDATE jobs SET attempts = attempts + 1, last_error = $2,
+           status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END
+         WHERE id = $1`,
+        [job.id, String(error instanceof Error ? error.stack : error), MAX_ATTEMPTS],
+      );
+    } finally {
+      client.release();
+    }
+  }
+  return ran;
+}

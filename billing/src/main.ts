@@ -1,0 +1,56 @@
+import { LumenError, readConfig, systemClock } from "@lumen/core";
+import pino from "pino";
+import { createPool } from "./db/pool";
+import { migrate } from "./db/migrate";
+import { buildApp } from "./http/app";
+import { purgeIdempotencyKeys } from "./http/idempotency";
+import { jobHandlers } from "./jobs/handlers";
+import { runDueJobs } from "./jobs/run-due-jobs";
+import { bootstrapKeys } from "./keys/bootstrap";
+
+const JOB_POLL_MS = 1_000;
+const log = pino({ base: { component: "billing" } });
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const pool = createPool(config.databaseUrl);
+  await migrate(pool);
+  const keys = await bootstrapKeys(pool, config.apiKeys);
+  if (keys.created) {
+    log.info({ bootstrapKeys: keys.created }, "bootstrap keys created: they are shown once, save them");
+  }
+  const app = await buildApp({
+    pool,
+    clock: systemClock,
+    ready: async () => (await pool.query("SELECT 1")).rowCount === 1,
+  });
+  await app.listen({ host: config.host, port: config.apiPort });
+  log.info({ address: `http://${config.host}:${config.apiPort}` }, "billing API listening");
+
+  let stopping = false;
+  const worker = setInterval(() => {
+    if (stopping) return;
+    runDueJobs({ pool, clock: systemClock, handlers: jobHandlers, clockId: null, until: systemClock.now() }).catch(
+      (error) => log.error({ err: error }, "job run failed"),
+    );
+  }, JOB_POLL_MS);
+  const purge = setInterval(() => purgeIdempotencyKeys(pool).catch(() => {}), 3_600_000);
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(worker);
+    clearInterval(purge);
+    await app.close();
+    await pool.end();
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main().catch((error) => {
+  const message = error instanceof LumenError ? error.message : error instanceof Error ? error.message : String(error);
+  log.fatal({ err: error }, message);
+  process.exit(1);
+});

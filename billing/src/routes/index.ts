@@ -1,0 +1,12 @@
+import type { LumenApp } from "../http/app";
+import { registerAuditRoutes } from "./audit-routes";
+import { registerCatalogRoutes } from "./catalog-routes";
+import { registerCustomerRoutes } from "./customer-routes";
+import { registerSubscriptionRoutes } from "./subscription-routes";
+
+export function registerRoutes(app: LumenApp): void {
+  registerCatalogRoutes(app);
+  registerCustomerRoutes(app);
+  registerSubscriptionRoutes(app);
+  registerAuditRoutes(app);
+}

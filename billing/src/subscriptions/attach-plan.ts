@@ -1,0 +1,108 @@
+import { LumenError, newId } from "@lumen/core";
+import { loadFeatureCatalog } from "../catalog/features";
+import { monthlyAmount } from "../catalog/plan-price";
+import { loadPlanHead, loadPlanVersion, type PlanVersion } from "../catalog/plan-record";
+import { customerNow } from "../clocks/customer-time";
+import { type EngineContext, db, withTransaction } from "../context";
+import { loadCustomer } from "../customers/customer-record";
+import { recordHistory } from "../history/record-history";
+import { type AttachDecision, computeAttach } from "./compute-attach";
+import { scheduleRenewal } from "./renewal-job";
+import { type AttachInput, attachInput } from "./schemas";
+import {
+  insertSubscription,
+  listLiveSubscriptions,
+  serializeSubscription,
+  updateSubscription,
+} from "./subscription-record";
+
+/** `POST /v1/attach` (PRODUCT §6). Invoices and checkout come with issues 4 and 6. */
+export async function attachPlan({ ctx, input }: { ctx: EngineContext; input: AttachInput | unknown }) {
+  const parsed = attachInput.parse(input);
+  return withTransaction(ctx, async (ctx) => {
+    // setup
+    const customer = await loadCustomer(ctx, parsed.customer, { forUpdate: true });
+    const head = await loadPlanHead(ctx, parsed.plan);
+    if (head.archivedAt) throw new LumenError("conflict", `Plan '${parsed.plan}' is archived`);
+    const target = await loadPlanVersion(ctx, parsed.plan, parsed.version);
+    const currency = target.definition.currency;
+    if (customer.currency && customer.currency !== currency) {
+      throw new LumenError(
+        "conflict",
+        `Plan '${target.plan}' is priced in ${currency} but customer '${customer.id}' pays in ${customer.currency}`,
+      );
+    }
+    const now = await customerNow(ctx, customer);
+    const live = await listLiveSubscriptions(ctx, customer.id);
+    const livePlans = new Map<string, PlanVersion>();
+    for (const sub of live) livePlans.set(sub.id, await loadPlanVersion(ctx, sub.plan, sub.planVersion));
+    const seats = await countSeats(ctx, customer.id);
+    const features = await loadFeatureCatalog(ctx);
+    const { rows: trials } = await db(ctx).query(
+      "SELECT 1 FROM subscriptions WHERE env = $1 AND customer_id = $2 AND plan_id = $3 AND trial_start IS NOT NULL LIMIT 1",
+      [ctx.env, customer.id, target.plan],
+    );
+
+    // compute
+    const decision = computeAttach({
+      now,
+      customerId: customer.id,
+      target,
+      input: parsed,
+      live,
+      livePlans,
+      hadTrial: trials.length > 0,
+      monthlyAmountOf: (plan) => monthlyAmount(plan.definition, { seats, features }),
+      newSubscriptionId: newId("sub"),
+    });
+
+    // execute
+    if (!customer.currency) {
+      await db(ctx).query("UPDATE customers SET currency = $3 WHERE env = $1 AND id = $2", [
+        ctx.env,
+        customer.id,
+        currency,
+      ]);
+    }
+    const subscription = await executeAttach(ctx, decision, now, customer.testClockId);
+    return { subscription: serializeSubscription(subscription), invoice: null, checkoutUrl: null };
+  });
+}
+
+async function executeAttach(ctx: EngineContext, decision: AttachDecision, now: Date, clockId: string | null) {
+  if (decision.kind === "create") {
+    await insertSubscription(ctx, decision.subscription);
+    await recordHistory(ctx, {
+      customerId: decision.subscription.customer,
+      objectType: "subscription",
+      objectId: decision.subscription.id,
+      type: "subscription.created",
+      at: now,
+      before: null,
+      after: serializeSubscription(decision.subscription),
+    });
+    await scheduleRenewal(ctx, decision.subscription, clockId);
+    return decision.subscription;
+  }
+  await updateSubscription(ctx, decision.after);
+  await recordHistory(ctx, {
+    customerId: decision.after.customer,
+    objectType: "subscription",
+    objectId: decision.after.id,
+    type: decision.kind === "change_now" ? "subscription.plan_changed" : "subscription.change_scheduled",
+    at: now,
+    before: serializeSubscription(decision.before),
+    after: serializeSubscription(decision.after),
+  });
+  await scheduleRenewal(ctx, decision.after, clockId);
+  return decision.after;
+}
+
+/** Active entities of the customer: the seat quantity that per-seat prices multiply. */
+export async function countSeats(ctx: EngineContext, customerId: string): Promise<number> {
+  const { rows } = await db(ctx).query<{ count: number }>(
+    "SELECT count(*)::int AS count FROM entities WHERE env = $1 AND customer_id = $2 AND deleted_at IS NULL",
+    [ctx.env, customerId],
+  );
+  return rows[0]?.count ?? 0;
+}

@@ -1,0 +1,47 @@
+import { loadPlanVersion } from "../catalog/plan-record";
+import type { EngineContext } from "../context";
+import { recordHistory } from "../history/record-history";
+import { scheduleJob } from "../jobs/schedule-job";
+import type { Job } from "../jobs/run-due-jobs";
+import { computeRenewal } from "./compute-renewal";
+import { loadSubscription, serializeSubscription, type Subscription, updateSubscription } from "./subscription-record";
+
+export const RENEWAL_JOB = "subscription.renew";
+
+/** The job that closes a subscription's period at its end; its key makes it run once per period. */
+export async function scheduleRenewal(ctx: EngineContext, sub: Subscription, clockId: string | null): Promise<void> {
+  if (sub.endedAt) return;
+  await scheduleJob(ctx, {
+    key: `renew:${ctx.env}:${sub.id}:${sub.currentPeriodEnd.toISOString()}`,
+    type: RENEWAL_JOB,
+    runAt: sub.currentPeriodEnd,
+    clockId,
+    payload: { subscription: sub.id, periodEnd: sub.currentPeriodEnd.toISOString() },
+  });
+}
+
+/** Setup → compute → execute, inside the job's transaction. */
+export async function runRenewalJob(ctx: EngineContext, job: Job): Promise<void> {
+  const subscriptionId = String(job.payload.subscription);
+  const sub = await loadSubscription(ctx, subscriptionId, { forUpdate: true });
+  // A plan change or cancel since scheduling moved the period: this job is stale, the new one will run.
+  if (sub.endedAt || sub.currentPeriodEnd.toISOString() !== job.payload.periodEnd) return;
+  const currentPlan = await loadPlanVersion(ctx, sub.plan, sub.planVersion);
+  const nextPlan = sub.scheduledChange
+    ? await loadPlanVersion(ctx, sub.scheduledChange.plan, sub.scheduledChange.planVersion)
+    : null;
+  const { after, events } = computeRenewal({ sub, currentPlan, nextPlan });
+  await updateSubscription(ctx, after);
+  for (const type of events) {
+    await recordHistory(ctx, {
+      customerId: sub.customer,
+      objectType: "subscription",
+      objectId: sub.id,
+      type,
+      at: sub.currentPeriodEnd,
+      before: serializeSubscription(sub),
+      after: serializeSubscription(after),
+    });
+  }
+  await scheduleRenewal(ctx, after, job.clockId);
+}

@@ -1,0 +1,14 @@
+import { connect, type NatsConnection } from "nats";
+
+/** Connects to NATS and fails unless JetStream is enabled: the event stream lives there. */
+export async function connectJetStream({ url, name }: { url: string; name: string }): Promise<NatsConnection> {
+  // Reconnect forever once connected: a NATS restart must not take the component down.
+  const connection = await connect({ servers: url, name, timeout: 5_000, maxReconnectAttempts: -1 });
+  try {
+    await connection.jetstreamManager();
+  } catch (error) {
+    await connection.close();
+    throw new Error(`NATS at ${url} has JetStream disabled (start nats-server with -js)`, { cause: error });
+  }
+  return connection;
+}
