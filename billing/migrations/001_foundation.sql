@@ -134,6 +134,15 @@ CREATE TABLE subscriptions (
   updated_at            timestamptz NOT NULL,
   PRIMARY KEY (env, id)
 );
+-- One trial per customer per plan (PRODUCT §6), whichever subscription carried it.
+CREATE TABLE trials (
+  env          text NOT NULL,
+  customer_id  text NOT NULL,
+  plan_id      text NOT NULL,
+  started_at   timestamptz NOT NULL,
+  PRIMARY KEY (env, customer_id, plan_id)
+);
+
 CREATE INDEX subscriptions_customer ON subscriptions (env, customer_id);
 CREATE INDEX subscriptions_plan ON subscriptions (env, plan_id, plan_version) WHERE ended_at IS NULL;
 

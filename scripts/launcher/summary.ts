@@ -62,7 +62,7 @@ function labelOf(name: Component["name"]): string {
 
 function databasePath(databaseUrl: string): string {
   try {
-    return new URL(databaseUrl).pathname;
+    return decodeURIComponent(new URL(databaseUrl).pathname);
   } catch {
     return "";
   }

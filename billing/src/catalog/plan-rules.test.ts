@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  checkFeatureAgainstFeatures,
-  checkPlanAgainstFeatures,
-  type FeatureFacts,
-  findSeatItem,
-} from "./plan-rules";
+import { checkFeatureAgainstFeatures, checkPlanAgainstFeatures, type FeatureFacts, findSeatItem } from "./plan-rules";
 import { normalizePlanDefinition } from "./schemas";
 
 const catalog = new Map<string, FeatureFacts>([
@@ -18,8 +13,7 @@ const catalog = new Map<string, FeatureFacts>([
   ["legacy-exports", { type: "metered", archived: true }],
 ]);
 
-const plan = (...items: Record<string, unknown>[]) =>
-  normalizePlanDefinition({ name: "Team", currency: "USD", items });
+const plan = (...items: Record<string, unknown>[]) => normalizePlanDefinition({ name: "Team", currency: "USD", items });
 const item = (feature: string, overrides: Record<string, unknown> = {}) => ({
   type: "feature",
   feature,
@@ -44,11 +38,7 @@ describe("checkPlanAgainstFeatures", () => {
     ["rejects an unknown feature", plan(item("sso")), ["items.0.feature"]],
     ["rejects an archived feature", plan(seatItem, item("legacy-exports")), ["items.1.feature"]],
     ["accepts a boolean feature with a trial", plan(item("advanced-analytics", { trialDays: 14 })), []],
-    [
-      "accepts a boolean feature with included 0 spelled out",
-      plan(item("advanced-analytics", { included: 0 })),
-      [],
-    ],
+    ["accepts a boolean feature with included 0 spelled out", plan(item("advanced-analytics", { included: 0 })), []],
     [
       "rejects an allowance on a boolean feature",
       plan(item("advanced-analytics", { included: 5 })),
@@ -59,11 +49,7 @@ describe("checkPlanAgainstFeatures", () => {
       plan(item("advanced-analytics", { included: "unlimited" })),
       ["items.0.included"],
     ],
-    [
-      "rejects a reset on a boolean feature",
-      plan(item("advanced-analytics", { reset: "month" })),
-      ["items.0.reset"],
-    ],
+    ["rejects a reset on a boolean feature", plan(item("advanced-analytics", { reset: "month" })), ["items.0.reset"]],
     [
       "rejects a price and usageLimit on a boolean feature",
       plan(item("advanced-analytics", { price: perUnit("1"), usageLimit: 10 })),
@@ -81,11 +67,7 @@ describe("checkPlanAgainstFeatures", () => {
     ],
     ["accepts free units of a gauge", plan(item("seats", { included: 3, price: perUnit("10") })), []],
     ["accepts a gauge that never resets", plan(item("projects", { included: 5, reset: "never" })), []],
-    [
-      "rejects a monthly reset of a gauge",
-      plan(item("projects", { included: 5, reset: "month" })),
-      ["items.0.reset"],
-    ],
+    ["rejects a monthly reset of a gauge", plan(item("projects", { included: 5, reset: "month" })), ["items.0.reset"]],
     [
       "rejects a rollover of a gauge",
       plan(item("projects", { included: 5, rollover: { max: 2 } })),
@@ -158,11 +140,7 @@ describe("checkFeatureAgainstFeatures", () => {
   const cases: [string, Record<string, number> | undefined, string[]][] = [
     ["accepts credit costs of metered features", { "premium-messages": 5, "api-calls": 1 }, []],
     ["accepts a feature without credit costs", undefined, []],
-    [
-      "rejects an unknown feature",
-      { "premium-messages": 5, "cheap-messages": 1 },
-      ["creditCosts.cheap-messages"],
-    ],
+    ["rejects an unknown feature", { "premium-messages": 5, "cheap-messages": 1 }, ["creditCosts.cheap-messages"]],
     ["rejects an archived feature", { "legacy-exports": 1 }, ["creditCosts.legacy-exports"]],
     ["rejects a gauge", { seats: 1 }, ["creditCosts.seats"]],
     ["rejects a boolean feature", { "advanced-analytics": 1 }, ["creditCosts.advanced-analytics"]],

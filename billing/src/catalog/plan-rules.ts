@@ -26,10 +26,7 @@ export function findSeatItem(definition: PlanDefinition, features: FeatureCatalo
  * The plan rules that need the feature catalog (the schema checks everything else). Empty when the
  * definition may be saved; paths point into the request body ("items.2.price.model").
  */
-export function checkPlanAgainstFeatures(
-  definition: PlanDefinition,
-  features: FeatureCatalog,
-): ErrorDetail[] {
+export function checkPlanAgainstFeatures(definition: PlanDefinition, features: FeatureCatalog): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   const hasSeatItem = findSeatItem(definition, features) !== undefined;
   definition.items.forEach((item, index) => {
@@ -39,10 +36,7 @@ export function checkPlanAgainstFeatures(
     };
     const feature = features.get(item.feature);
     if (feature === undefined || feature.archived) {
-      at(
-        "feature",
-        feature ? `feature '${item.feature}' is archived` : `no feature with id '${item.feature}'`,
-      );
+      at("feature", feature ? `feature '${item.feature}' is archived` : `no feature with id '${item.feature}'`);
       return;
     }
 
@@ -61,13 +55,9 @@ export function checkPlanAgainstFeatures(
       if (item.reset !== "billing_period" && item.reset !== "never") {
         at("reset", `a gauge feature does not reset: use "never" or leave reset out`);
       }
-      if (item.rollover !== undefined)
-        at("rollover", "a gauge feature does not reset, so nothing rolls over");
+      if (item.rollover !== undefined) at("rollover", "a gauge feature does not reset, so nothing rolls over");
     }
-    if (
-      item.price?.model === "percentage" &&
-      (feature.type !== "metered" || feature.meter?.aggregation !== "sum")
-    ) {
+    if (item.price?.model === "percentage" && (feature.type !== "metered" || feature.meter?.aggregation !== "sum")) {
       at("price.model", "a percentage price needs a metered feature whose meter aggregation is sum");
     }
     if (item.per === "seat" && !hasSeatItem) {

@@ -73,18 +73,10 @@ describe("price models", () => {
 
   const tier = (upTo: number | null) => ({ upTo, unitAmount: "1.00" });
   const invalid: [string, unknown, string[]][] = [
-    [
-      "tiers not ascending",
-      { model: "graduated", tiers: [tier(100), tier(100), tier(null)] },
-      ["tiers.1.upTo"],
-    ],
+    ["tiers not ascending", { model: "graduated", tiers: [tier(100), tier(100), tier(null)] }, ["tiers.1.upTo"]],
     ["tiers descending", { model: "volume", tiers: [tier(200), tier(100), tier(null)] }, ["tiers.1.upTo"]],
     ["a last upTo that is not null", { model: "graduated", tiers: [tier(100), tier(200)] }, ["tiers.1.upTo"]],
-    [
-      "a null upTo in the middle",
-      { model: "graduated", tiers: [tier(100), tier(null), tier(null)] },
-      ["tiers.1.upTo"],
-    ],
+    ["a null upTo in the middle", { model: "graduated", tiers: [tier(100), tier(null), tier(null)] }, ["tiers.1.upTo"]],
     ["no tiers", { model: "volume", tiers: [] }, ["tiers"]],
     ["a tier without any amount", { model: "graduated", tiers: [{ upTo: null }] }, ["tiers.0.unitAmount"]],
     ["a zero upTo", { model: "graduated", tiers: [tier(0), tier(null)] }, ["tiers.0.upTo"]],
@@ -112,16 +104,10 @@ describe("price models", () => {
     ["an unknown model", { model: "flat", amount: "5" }, ["model"]],
     ["an unknown field", { model: "per_unit", unitAmount: "1", currency: "USD" }, ["currency"]],
     ["another model's field", { model: "per_unit", unitAmount: "1", tiers: [tier(null)] }, ["tiers"]],
-    [
-      "an unknown tier field",
-      { model: "volume", tiers: [{ upTo: null, unitAmount: "1", from: 0 }] },
-      ["tiers.0.from"],
-    ],
+    ["an unknown tier field", { model: "volume", tiers: [{ upTo: null, unitAmount: "1", from: 0 }] }, ["tiers.0.from"]],
   ];
   it.each(invalid)("rejects %s at the field", (_name, price, paths) => {
-    expect(errorPaths(planDefinition, planWithPrice(price))).toEqual(
-      paths.map((path) => `items.2.price.${path}`),
-    );
+    expect(errorPaths(planDefinition, planWithPrice(price))).toEqual(paths.map((path) => `items.2.price.${path}`));
   });
 
   it("accepts any strictly ascending tiers ending in null, and rejects them out of order", () => {
@@ -130,13 +116,11 @@ describe("price models", () => {
       fc.property(bounds, (upTos) => {
         const ascending = [...upTos].sort((a, b) => a - b);
         const tiers = (list: number[]) => [...list.map(tier), tier(null)];
-        expect(
-          errorPaths(planDefinition, planWithPrice({ model: "graduated", tiers: tiers(ascending) })),
-        ).toEqual([]);
+        expect(errorPaths(planDefinition, planWithPrice({ model: "graduated", tiers: tiers(ascending) }))).toEqual([]);
         const swapped = [ascending[1]!, ascending[0]!, ...ascending.slice(2)];
-        expect(errorPaths(planDefinition, planWithPrice({ model: "volume", tiers: tiers(swapped) }))).toEqual(
-          ["items.2.price.tiers.1.upTo"],
-        );
+        expect(errorPaths(planDefinition, planWithPrice({ model: "volume", tiers: tiers(swapped) }))).toEqual([
+          "items.2.price.tiers.1.upTo",
+        ]);
       }),
     );
   });
@@ -155,22 +139,14 @@ describe("meters", () => {
       [],
     ],
     ["a sum meter with its property", { event: "payment", aggregation: "sum", property: "amount" }, []],
-    [
-      "a count meter with a property",
-      { event: "message", aggregation: "count", property: "tokens" },
-      ["property"],
-    ],
+    ["a count meter with a property", { event: "message", aggregation: "count", property: "tokens" }, ["property"]],
     ["a sum meter without property", { event: "payment", aggregation: "sum" }, ["property"]],
     ["a max meter without property", { event: "storage", aggregation: "max" }, ["property"]],
     ["a latest meter without property", { event: "storage", aggregation: "latest" }, ["property"]],
     ["a unique_count meter without property", { event: "login", aggregation: "unique_count" }, ["property"]],
     ["an empty event name", { event: "", aggregation: "count" }, ["event"]],
     ["an unknown aggregation", { event: "message", aggregation: "avg", property: "x" }, ["aggregation"]],
-    [
-      "an empty filter list",
-      { event: "message", aggregation: "count", filter: { model: [] } },
-      ["filter.model"],
-    ],
+    ["an empty filter list", { event: "message", aggregation: "count", filter: { model: [] } }, ["filter.model"]],
     [
       "an object filter value",
       { event: "message", aggregation: "count", filter: { model: [{ name: "o3" }] } },
@@ -198,27 +174,11 @@ describe("features", () => {
       [],
     ],
     ["a gauge feature", feature({ type: "gauge" }), []],
-    [
-      "a credits feature",
-      feature({ type: "credits", creditCosts: { "premium-messages": 5, cheap: 0.5 } }),
-      [],
-    ],
-    [
-      "a meter on a gauge",
-      feature({ type: "gauge", meter: { event: "seat", aggregation: "count" } }),
-      ["meter"],
-    ],
+    ["a credits feature", feature({ type: "credits", creditCosts: { "premium-messages": 5, cheap: 0.5 } }), []],
+    ["a meter on a gauge", feature({ type: "gauge", meter: { event: "seat", aggregation: "count" } }), ["meter"]],
     ["a credits feature without creditCosts", feature({ type: "credits" }), ["creditCosts"]],
-    [
-      "a credits feature with empty creditCosts",
-      feature({ type: "credits", creditCosts: {} }),
-      ["creditCosts"],
-    ],
-    [
-      "creditCosts on a metered feature",
-      feature({ type: "metered", creditCosts: { x: 1 } }),
-      ["creditCosts"],
-    ],
+    ["a credits feature with empty creditCosts", feature({ type: "credits", creditCosts: {} }), ["creditCosts"]],
+    ["creditCosts on a metered feature", feature({ type: "metered", creditCosts: { x: 1 } }), ["creditCosts"]],
     ["a zero credit cost", feature({ type: "credits", creditCosts: { x: 0 } }), ["creditCosts.x"]],
     ["a negative credit cost", feature({ type: "credits", creditCosts: { x: -1 } }), ["creditCosts.x"]],
     [
@@ -257,20 +217,12 @@ describe("plan items", () => {
   const cases: [string, unknown, string[]][] = [
     ["an unlimited allowance", item({ included: "unlimited" }), []],
     ["a pooled per-seat allowance", item({ included: 100, per: "seat", pooled: true }), []],
-    [
-      "a capped price",
-      item({ included: 100, price: perUnit, usageLimit: 5000, billingInterval: "month" }),
-      [],
-    ],
+    ["a capped price", item({ included: 100, price: perUnit, usageLimit: 5000, billingInterval: "month" }), []],
     ["a rollover", item({ included: 100, reset: "month", rollover: { max: 500 } }), []],
     ["a feature trial", item({ trialDays: 14 }), []],
     ["pooled without per seat", item({ pooled: true }), ["items.0.pooled"]],
     ["usageLimit without price", item({ included: 100, usageLimit: 500 }), ["items.0.usageLimit"]],
-    [
-      "usageLimit under included",
-      item({ included: 100, price: perUnit, usageLimit: 100 }),
-      ["items.0.usageLimit"],
-    ],
+    ["usageLimit under included", item({ included: 100, price: perUnit, usageLimit: 100 }), ["items.0.usageLimit"]],
     ["a zero usageLimit", item({ price: perUnit, usageLimit: 0 }), ["items.0.usageLimit"]],
     ["billingInterval without price", item({ billingInterval: "month" }), ["items.0.billingInterval"]],
     ["a price on an unlimited allowance", item({ included: "unlimited", price: perUnit }), ["items.0.price"]],
@@ -279,11 +231,7 @@ describe("plan items", () => {
       item({ included: "unlimited", rollover: { max: 1 } }),
       ["items.0.rollover"],
     ],
-    [
-      "a rollover that never resets",
-      item({ included: 5, reset: "never", rollover: { max: 1 } }),
-      ["items.0.rollover"],
-    ],
+    ["a rollover that never resets", item({ included: 5, reset: "never", rollover: { max: 1 } }), ["items.0.rollover"]],
     ["a negative rollover max", item({ included: 5, rollover: { max: -1 } }), ["items.0.rollover.max"]],
     ["a negative included", item({ included: -1 }), ["items.0.included"]],
     ["a word for included", item({ included: "lots" }), ["items.0.included"]],
@@ -365,12 +313,7 @@ describe("plan definitions", () => {
       plan({ items: [feature("a"), feature("b"), feature("c"), feature("a")] }),
       ["items.3.feature"],
     ],
-    [
-      "101 items",
-      planDefinition,
-      plan({ items: Array.from({ length: 101 }, (_, i) => feature(`f${i}`)) }),
-      ["items"],
-    ],
+    ["101 items", planDefinition, plan({ items: Array.from({ length: 101 }, (_, i) => feature(`f${i}`)) }), ["items"]],
     [
       "an item billed less often than its plan",
       planDefinition,
@@ -396,9 +339,7 @@ describe("plan definitions", () => {
   });
 
   it("applies every default", () => {
-    expect(
-      normalizePlanDefinition(plan({ items: [feature("sso"), { type: "fixed", amount: "20.00" }] })),
-    ).toEqual({
+    expect(normalizePlanDefinition(plan({ items: [feature("sso"), { type: "fixed", amount: "20.00" }] }))).toEqual({
       name: "Team",
       currency: "USD",
       interval: "month",

@@ -1,11 +1,4 @@
-import {
-  callerId,
-  canonicalJson,
-  currencyCode,
-  DECIMAL_PATTERN,
-  Decimal,
-  nonNegativeDecimalString,
-} from "@lumen/core";
+import { callerId, canonicalJson, currencyCode, DECIMAL_PATTERN, Decimal, nonNegativeDecimalString } from "@lumen/core";
 import { z } from "zod";
 
 /** Input schemas of the feature and plan catalog (PRODUCT §2, §3). Every object is strict: unknown fields fail. */
@@ -37,9 +30,7 @@ export const meter = z
     event: z.string().min(1),
     aggregation: meterAggregation,
     property: z.string().min(1).optional(),
-    filter: z
-      .record(z.string().min(1), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1))
-      .optional(),
+    filter: z.record(z.string().min(1), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1)).optional(),
   })
   .superRefine((value, ctx) => {
     if (value.aggregation === "count" && value.property !== undefined) {
@@ -122,8 +113,7 @@ const tiers = z
         if (index !== last) addIssue(ctx, [index, "upTo"], "only the last tier may have upTo null");
         return;
       }
-      if (index === last)
-        addIssue(ctx, [index, "upTo"], "the last tier's upTo must be null (no upper bound)");
+      if (index === last) addIssue(ctx, [index, "upTo"], "the last tier's upTo must be null (no upper bound)");
       if (previous !== null && tier.upTo <= previous) {
         addIssue(ctx, [index, "upTo"], `must be greater than the previous tier's upTo (${previous})`);
       }
@@ -205,8 +195,7 @@ function checkFeatureItem(item: z.output<typeof featureItemFields>, ctx: z.Refin
   const unlimited = item.included === "unlimited";
   if (item.pooled && item.per !== "seat") addIssue(ctx, ["pooled"], 'pooled needs per: "seat"');
   if (item.price === undefined) {
-    if (item.usageLimit !== undefined)
-      addIssue(ctx, ["usageLimit"], "usageLimit caps priced usage: needs a price");
+    if (item.usageLimit !== undefined) addIssue(ctx, ["usageLimit"], "usageLimit caps priced usage: needs a price");
     if (item.billingInterval !== undefined) {
       addIssue(ctx, ["billingInterval"], "billingInterval says when the price bills: needs a price");
     }
@@ -220,16 +209,11 @@ function checkFeatureItem(item: z.output<typeof featureItemFields>, ctx: z.Refin
     item.included > 0 &&
     item.usageLimit <= item.included
   ) {
-    addIssue(
-      ctx,
-      ["usageLimit"],
-      `must be greater than included (${item.included}), or the price never applies`,
-    );
+    addIssue(ctx, ["usageLimit"], `must be greater than included (${item.included}), or the price never applies`);
   }
   if (item.rollover !== undefined) {
     if (unlimited) addIssue(ctx, ["rollover"], "an unlimited allowance has nothing to roll over");
-    else if (item.reset === "never")
-      addIssue(ctx, ["rollover"], 'an allowance with reset "never" cannot roll over');
+    else if (item.reset === "never") addIssue(ctx, ["rollover"], 'an allowance with reset "never" cannot roll over');
   }
 }
 
@@ -252,8 +236,11 @@ const planDefinitionFields = {
   default: z.boolean().default(false),
   addOn: z.boolean().default(false),
   trialDays: z.number().int().nonnegative().default(0),
-  items: z.array(planItem).max(100).default([]),
-  metadata: metadata.default({}),
+  items: z
+    .array(planItem)
+    .max(100)
+    .default(() => []),
+  metadata: metadata.default(() => ({})),
 };
 
 // An item may bill more often than its plan, never less, and its periods must tile the plan's (§3).
@@ -264,17 +251,11 @@ const BILLING_INTERVALS_WITHIN: Record<PlanInterval, readonly PlanInterval[]> = 
   year: ["month", "quarter", "year"],
 };
 
-function checkPlanDefinition(
-  plan: { interval: PlanInterval; items: PlanItem[] },
-  ctx: z.RefinementCtx,
-): void {
+function checkPlanDefinition(plan: { interval: PlanInterval; items: PlanItem[] }, ctx: z.RefinementCtx): void {
   const featureItemIndex = new Map<string, number>();
   plan.items.forEach((item, index) => {
     if (item.type === "one_time") return;
-    if (
-      item.billingInterval !== undefined &&
-      !BILLING_INTERVALS_WITHIN[plan.interval].includes(item.billingInterval)
-    ) {
+    if (item.billingInterval !== undefined && !BILLING_INTERVALS_WITHIN[plan.interval].includes(item.billingInterval)) {
       addIssue(
         ctx,
         ["items", index, "billingInterval"],

@@ -59,8 +59,12 @@ export async function createCustomer({ ctx, input }: { ctx: EngineContext; input
       before: null,
       after: serializeCustomer(customer),
     });
+    // The first default plan fixes the currency of a customer created without one.
+    let currency = customer.currency;
     for (const plan of await listDefaultPlans(ctx, customer.currency)) {
-      await attachPlan({ ctx, input: { customer: customer.id, plan } });
+      if (currency && plan.currency !== currency) continue;
+      await attachPlan({ ctx, input: { customer: customer.id, plan: plan.id } });
+      currency = plan.currency;
     }
     return serializeCustomer(await loadCustomer(ctx, customer.id));
   });

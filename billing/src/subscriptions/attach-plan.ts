@@ -39,7 +39,7 @@ export async function attachPlan({ ctx, input }: { ctx: EngineContext; input: At
     const seats = await countSeats(ctx, customer.id);
     const features = await loadFeatureCatalog(ctx);
     const { rows: trials } = await db(ctx).query(
-      "SELECT 1 FROM subscriptions WHERE env = $1 AND customer_id = $2 AND plan_id = $3 AND trial_start IS NOT NULL LIMIT 1",
+      "SELECT 1 FROM trials WHERE env = $1 AND customer_id = $2 AND plan_id = $3",
       [ctx.env, customer.id, target.plan],
     );
 
@@ -70,6 +70,13 @@ export async function attachPlan({ ctx, input }: { ctx: EngineContext; input: At
 }
 
 async function executeAttach(ctx: EngineContext, decision: AttachDecision, now: Date, clockId: string | null) {
+  const after = decision.kind === "create" ? decision.subscription : decision.after;
+  if (after.trialStart?.getTime() === now.getTime()) {
+    await db(ctx).query(
+      "INSERT INTO trials (env, customer_id, plan_id, started_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+      [ctx.env, after.customer, after.plan, now],
+    );
+  }
   if (decision.kind === "create") {
     await insertSubscription(ctx, decision.subscription);
     await recordHistory(ctx, {

@@ -43,11 +43,6 @@ export function computeAttach(setup: AttachSetup): AttachDecision {
   if (current.plan === target.plan && current.planVersion === target.version) {
     throw new LumenError("conflict", `Customer is already on '${target.plan}' version ${target.version}`);
   }
-  if (input.trial === true) {
-    throw new LumenError("validation_error", "A trial applies to a new subscription, not to a plan change", [
-      { path: "trial", message: "not allowed on a plan change" },
-    ]);
-  }
   const currentPlan = setup.livePlans.get(current.id);
   if (!currentPlan) throw new Error(`plan of subscription ${current.id} not loaded`);
   const direction = setup.monthlyAmountOf(target).gte(setup.monthlyAmountOf(currentPlan)) ? "upgrade" : "downgrade";
@@ -61,7 +56,20 @@ export function computeAttach(setup: AttachSetup): AttachDecision {
     };
     return { kind: "change_scheduled", before: current, after, direction };
   }
-  const after = switchPlanNow({ current, currentPlan, target, now: setup.now });
+  const switched = switchPlanNow({ current, currentPlan, target, now: setup.now });
+  // Moving to a plan with a trial (say from the free default) starts that plan's trial now, once.
+  const trial = current.status === "trialing" ? null : trialOf(setup);
+  const after: Subscription = trial
+    ? {
+        ...switched,
+        status: "trialing",
+        trialStart: setup.now,
+        trialEnd: trial.end,
+        billingAnchor: input.billingAnchor ?? trial.end,
+        currentPeriodStart: setup.now,
+        currentPeriodEnd: trial.end,
+      }
+    : switched;
   return { kind: "change_now", before: current, after, direction };
 }
 
@@ -97,10 +105,10 @@ export function switchPlanNow({
   };
 }
 
-function newSubscription(setup: AttachSetup): Subscription {
+/** The trial the attach starts, if the plan has one, it was not declined, and the customer never had it. */
+function trialOf(setup: AttachSetup): { end: Date } | null {
   const { now, target, input } = setup;
-  const definition = target.definition;
-  const trialDays = definition.trialDays ?? 0;
+  const trialDays = target.definition.trialDays ?? 0;
   if (input.trial === true && trialDays === 0) {
     throw new LumenError("validation_error", `Plan '${target.plan}' has no trial`, [
       { path: "trial", message: "the plan has no trialDays" },
@@ -109,8 +117,16 @@ function newSubscription(setup: AttachSetup): Subscription {
   if (input.trial === true && setup.hadTrial) {
     throw new LumenError("conflict", `Customer already had a trial of '${target.plan}'`);
   }
-  const trialing = trialDays > 0 && input.trial !== false && !setup.hadTrial;
-  const trialEnd = trialing ? new Date(now.getTime() + trialDays * DAY_MS) : null;
+  if (trialDays === 0 || input.trial === false || setup.hadTrial) return null;
+  return { end: new Date(now.getTime() + trialDays * DAY_MS) };
+}
+
+function newSubscription(setup: AttachSetup): Subscription {
+  const { now, target, input } = setup;
+  const definition = target.definition;
+  const trial = trialOf(setup);
+  const trialing = trial !== null;
+  const trialEnd = trial?.end ?? null;
   const anchor = input.billingAnchor ?? trialEnd ?? now;
   const periodEnd = trialEnd ?? nextBoundaryAfter({ anchor, interval: definition.interval, at: now });
   return {
