@@ -15,7 +15,14 @@ export function toErrorResponse(error: unknown, requestId: string): { status: nu
 }
 
 export function zodDetails(error: ZodError): ErrorDetail[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+  return error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    // zod reports unknown fields once on their parent; the caller wants the path of each field.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ path: [...path, key].join("."), message: "unknown field" }));
+    }
+    return [{ path: path.join("."), message: issue.message }];
+  });
 }
 
 function toLumenError(error: unknown): LumenError {
