@@ -46,7 +46,11 @@ describe("npm start without its services", () => {
   });
 
   it("prints one line for a missing NATS and exits 1", async () => {
-    const result = runStart({ ...(await freePorts()), DATABASE_URL: existingDatabase(), NATS_URL: "nats://127.0.0.1:1" });
+    const result = runStart({
+      ...(await freePorts()),
+      DATABASE_URL: existingDatabase(),
+      NATS_URL: "nats://127.0.0.1:1",
+    });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe(

@@ -34,16 +34,20 @@ describe("docker-compose.yml", () => {
     expect(nats).toMatch(/- nats-data:\/data/);
   });
 
-  it.each(COMPONENTS)("builds %s from the Dockerfile, with its main, a /healthz check and healthy dependencies", (name) => {
-    const block = resolveAliases(serviceBlocks()[name]!);
-    expect(block).toMatch(/^ {4}build: \.$/m);
-    expect(block).toContain(`"${name}/src/main.ts"`);
-    expect(block).toMatch(/^ {4}healthcheck:$/m);
-    expect(block).toMatch(/healthz/);
-    expect(block).toMatch(/^ {4}depends_on:/m);
-    expect(block).toContain("condition: service_healthy");
-    expect(block).toContain("NATS_URL: nats://nats:4222");
-  });
+  it.each(COMPONENTS)(
+    "builds %s from the Dockerfile, with its main, a /healthz check and healthy dependencies",
+    (name) => {
+      const block = resolveAliases(serviceBlocks()[name]!);
+      expect(block).toMatch(/^ {4}build: \.$/m);
+      expect(block).toContain(`"${name}/src/main.ts"`);
+      expect(block).toMatch(/^ {4}healthcheck:$/m);
+      expect(block).toMatch(/healthz/);
+      expect(block).toMatch(/^ {4}depends_on:/m);
+      expect(block).toContain("condition: service_healthy");
+      expect(block).not.toMatch(/condition: (?!service_healthy)/);
+      expect(block).toContain("NATS_URL: nats://nats:4222");
+    },
+  );
 
   it("gives billing, ingest and the aggregator their databases", () => {
     for (const name of ["billing", "ingest", "aggregator"]) {
@@ -64,9 +68,9 @@ describe("docker-compose.yml", () => {
   });
 
   it("has only well-formed interpolations", () => {
-    for (const match of compose.matchAll(/\$\{[^}]*\}?/g)) {
-      expect(match[0]).toMatch(/^\$\{[A-Z_][A-Z0-9_]*(:?-[^}]*)?\}$/);
-    }
+    const interpolations = [...compose.matchAll(/\$\{[^}\n]*\}?/g)].map((match) => match[0]);
+    expect(interpolations.length).toBeGreaterThan(0);
+    for (const text of interpolations) expect(text).toMatch(/^\$\{[A-Z_][A-Z0-9_]*(:?-[^}$\n]*)?\}$/);
   });
 });
 

@@ -23,7 +23,9 @@ export function startHealthServer({ host, port }: { host: string; port: number }
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(new Error(`aggregator cannot listen on ${host}:${port} (${error.code ?? error.message})`)),
     );
-    server.listen(port, host, () => resolve({ port: (server.address() as AddressInfo).port, close: () => close(server) }));
+    server.listen(port, host, () =>
+      resolve({ port: (server.address() as AddressInfo).port, close: () => close(server) }),
+    );
   });
 }
 

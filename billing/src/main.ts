@@ -1,7 +1,7 @@
 import { LumenError, readConfig, systemClock } from "@lumen/core";
 import pino from "pino";
-import { createPool } from "./db/pool";
 import { migrate } from "./db/migrate";
+import { createPool } from "./db/pool";
 import { buildApp } from "./http/app";
 import { purgeIdempotencyKeys } from "./http/idempotency";
 import { jobHandlers } from "./jobs/handlers";

@@ -17,27 +17,9 @@ describe("addIntervals", () => {
     ["steps back from Mar 31 to Feb 28", "2025-03-31T00:00:00.000Z", "month", -1, "2025-02-28T00:00:00.000Z"],
     ["steps back across a year", jan31, "month", -2, "2024-11-30T00:00:00.000Z"],
     ["returns the anchor for a count of zero", jan31, "month", 0, jan31],
-    [
-      "adds a quarter from Nov 30 into February",
-      "2025-11-30T00:00:00.000Z",
-      "quarter",
-      1,
-      "2026-02-28T00:00:00.000Z",
-    ],
-    [
-      "keeps day 30 for the next quarters",
-      "2025-11-30T00:00:00.000Z",
-      "quarter",
-      2,
-      "2026-05-30T00:00:00.000Z",
-    ],
-    [
-      "lands on Nov 30 a year of quarters later",
-      "2025-11-30T00:00:00.000Z",
-      "quarter",
-      4,
-      "2026-11-30T00:00:00.000Z",
-    ],
+    ["adds a quarter from Nov 30 into February", "2025-11-30T00:00:00.000Z", "quarter", 1, "2026-02-28T00:00:00.000Z"],
+    ["keeps day 30 for the next quarters", "2025-11-30T00:00:00.000Z", "quarter", 2, "2026-05-30T00:00:00.000Z"],
+    ["lands on Nov 30 a year of quarters later", "2025-11-30T00:00:00.000Z", "quarter", 4, "2026-11-30T00:00:00.000Z"],
     [
       "clamps a quarter from Nov 30 to Feb 29 in a leap year",
       "2023-11-30T00:00:00.000Z",
@@ -46,34 +28,10 @@ describe("addIntervals", () => {
       "2024-02-29T00:00:00.000Z",
     ],
     ["steps a quarter back", "2025-11-30T00:00:00.000Z", "quarter", -1, "2025-08-30T00:00:00.000Z"],
-    [
-      "clamps a Feb 29 yearly anchor to Feb 28",
-      "2024-02-29T00:00:00.000Z",
-      "year",
-      1,
-      "2025-02-28T00:00:00.000Z",
-    ],
-    [
-      "keeps Feb 28 in the next common year",
-      "2024-02-29T00:00:00.000Z",
-      "year",
-      3,
-      "2027-02-28T00:00:00.000Z",
-    ],
-    [
-      "returns to Feb 29 in the next leap year",
-      "2024-02-29T00:00:00.000Z",
-      "year",
-      4,
-      "2028-02-29T00:00:00.000Z",
-    ],
-    [
-      "steps a Feb 29 yearly anchor back to Feb 28",
-      "2024-02-29T00:00:00.000Z",
-      "year",
-      -1,
-      "2023-02-28T00:00:00.000Z",
-    ],
+    ["clamps a Feb 29 yearly anchor to Feb 28", "2024-02-29T00:00:00.000Z", "year", 1, "2025-02-28T00:00:00.000Z"],
+    ["keeps Feb 28 in the next common year", "2024-02-29T00:00:00.000Z", "year", 3, "2027-02-28T00:00:00.000Z"],
+    ["returns to Feb 29 in the next leap year", "2024-02-29T00:00:00.000Z", "year", 4, "2028-02-29T00:00:00.000Z"],
+    ["steps a Feb 29 yearly anchor back to Feb 28", "2024-02-29T00:00:00.000Z", "year", -1, "2023-02-28T00:00:00.000Z"],
     ["adds 7 days for a week", "2026-01-01T00:00:00.000Z", "week", 1, "2026-01-08T00:00:00.000Z"],
     ["steps a week back across a year", "2026-01-01T00:00:00.000Z", "week", -1, "2025-12-25T00:00:00.000Z"],
     ["adds 52 weeks", "2026-01-01T00:00:00.000Z", "week", 52, "2026-12-31T00:00:00.000Z"],
@@ -125,9 +83,7 @@ describe("addIntervals", () => {
       ],
     ],
   ])("clamps a %s monthly anchor over a whole year without drifting", (anchor, expected) => {
-    const boundaries = expected.map((_, count) =>
-      iso(addIntervals(utc(anchor), "month", count)).slice(0, 10),
-    );
+    const boundaries = expected.map((_, count) => iso(addIntervals(utc(anchor), "month", count)).slice(0, 10));
     expect(boundaries).toEqual(expected);
   });
 
@@ -325,20 +281,8 @@ describe("nextBoundaryAfter", () => {
       "2026-02-28T00:00:00Z",
       "2026-03-31T00:00:00.000Z",
     ],
-    [
-      "works before the anchor",
-      "2026-01-31T00:00:00Z",
-      "month",
-      "2025-12-15T00:00:00Z",
-      "2025-12-31T00:00:00.000Z",
-    ],
-    [
-      "gives the next day boundary",
-      "2026-01-01T06:00:00Z",
-      "day",
-      "2026-03-01T05:00:00Z",
-      "2026-03-01T06:00:00.000Z",
-    ],
+    ["works before the anchor", "2026-01-31T00:00:00Z", "month", "2025-12-15T00:00:00Z", "2025-12-31T00:00:00.000Z"],
+    ["gives the next day boundary", "2026-01-01T06:00:00Z", "day", "2026-03-01T05:00:00Z", "2026-03-01T06:00:00.000Z"],
   ])("%s", (_, anchor, interval, at, expected) => {
     expect(iso(nextBoundaryAfter({ anchor: utc(anchor), interval, at: utc(at) }))).toBe(expected);
   });

@@ -41,8 +41,7 @@ export function periodAt({ anchor, interval, at }: { anchor: Date; interval: Int
   }
   // Boundary k falls in calendar month (anchor's month + k × step), so the estimate is exact or one too high.
   const step = monthsPerInterval(interval);
-  const monthsApart =
-    (at.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + (at.getUTCMonth() - anchor.getUTCMonth());
+  const monthsApart = (at.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + (at.getUTCMonth() - anchor.getUTCMonth());
   let index = Math.floor(monthsApart / step);
   while (addIntervals(anchor, interval, index) > at) index--;
   while (addIntervals(anchor, interval, index + 1) <= at) index++;

@@ -1,6 +1,6 @@
+import uWS, { type HttpResponse, type us_listen_socket } from "uWebSockets.js";
 import { STATUS_CODES } from "node:http";
 import { LumenError, newId } from "@lumen/core";
-import uWS, { type HttpResponse, type us_listen_socket } from "uWebSockets.js";
 
 // uWS sets SO_REUSEPORT unless told otherwise, and a second process on a taken port would then
 // share it silently. The typings omit the (host, port, options, callback) form the binary accepts.

@@ -5,12 +5,12 @@ import { LaunchError } from "./errors";
 export async function checkClickHouse(url: string): Promise<void> {
   const where = describeServer(url, 8123);
   const advice = `start it, fix CLICKHOUSE_URL, or unset CLICKHOUSE_URL to use embedded ClickHouse`;
-  let ping: URL;
-  try {
-    ping = new URL("/ping", url);
-  } catch {
-    throw new LaunchError(`CLICKHOUSE_URL must be an http(s) URL such as http://127.0.0.1:8123 — ${advice}`);
+  if (!/^https?:\/\//.test(url) || !URL.canParse(url)) {
+    throw new LaunchError(
+      "CLICKHOUSE_URL must be an http(s) URL such as http://127.0.0.1:8123 — or unset it to use embedded ClickHouse",
+    );
   }
+  const ping = new URL("/ping", url);
   ping.username = "";
   ping.password = "";
   try {

@@ -15,7 +15,11 @@ describe("the component mains under the launcher", () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it("connect, answer /healthz, and exit cleanly on SIGTERM", async () => {
-    const [ingestPort, sidecarPort, aggregatorPort] = await Promise.all([findFreePort(), findFreePort(), findFreePort()]);
+    const [ingestPort, sidecarPort, aggregatorPort] = await Promise.all([
+      findFreePort(),
+      findFreePort(),
+      findFreePort(),
+    ]);
     const out = { text: "", write: (chunk: string) => (out.text += chunk) };
     const err = { text: "", write: (chunk: string) => (err.text += chunk) };
     const stop = new AbortController();

@@ -8,7 +8,9 @@ export async function checkPorts(components: readonly Component[]): Promise<void
   for (const { listen } of components) {
     const other = seen.get(listen.port);
     if (other) {
-      throw new LaunchError(`${other} and ${listen.variable} are both ${listen.port} — give each component its own port`);
+      throw new LaunchError(
+        `${other} and ${listen.variable} are both ${listen.port} — give each component its own port`,
+      );
     }
     seen.set(listen.port, listen.variable);
   }
@@ -20,7 +22,9 @@ export async function checkPorts(components: readonly Component[]): Promise<void
       );
     }
     if (problem) {
-      throw new LaunchError(`Cannot listen on ${listen.host}:${listen.port} (${problem}) — check LUMEN_HOST and ${listen.variable}`);
+      throw new LaunchError(
+        `Cannot listen on ${listen.host}:${listen.port} (${problem}) — check LUMEN_HOST and ${listen.variable}`,
+      );
     }
   }
 }

@@ -25,7 +25,12 @@ interface Target {
   user: string;
 }
 
+const URL_EXAMPLE = "postgres://postgres@127.0.0.1:5432/lumen";
+
 function describeTarget(databaseUrl: string): Target {
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl) || !URL.canParse(databaseUrl)) {
+    throw new LaunchError(`DATABASE_URL must be a postgres:// URL such as ${URL_EXAMPLE}`);
+  }
   // pg's own parser reads the URL exactly as the components will.
   const client = new pg.Client({ connectionString: databaseUrl });
   return {
@@ -65,20 +70,12 @@ export function quoteIdentifier(name: string): string {
 }
 
 function withDatabase(databaseUrl: string, database: string): string {
-  let url: URL;
-  try {
-    url = new URL(databaseUrl);
-  } catch {
-    throw new LaunchError("DATABASE_URL must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/lumen");
-  }
+  const url = new URL(databaseUrl); // checked by describeTarget
   url.pathname = `/${encodeURIComponent(database)}`;
   return url.toString();
 }
 
-async function withClient(
-  connectionString: string,
-  use: (client: pg.Client) => Promise<void>,
-): Promise<void> {
+async function withClient(connectionString: string, use: (client: pg.Client) => Promise<void>): Promise<void> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   client.on("error", () => {}); // a dropped connection surfaces through the awaited call instead
   await client.connect();

@@ -9,8 +9,8 @@ import { describeComponents } from "./components";
 import { LaunchError } from "./errors";
 import { checkNats } from "./nats";
 import { checkPorts, findFreePort } from "./ports";
-import { runPreflight } from "./preflight";
 import { ensureDatabase, quoteIdentifier } from "./postgres";
+import { runPreflight } from "./preflight";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/lumen";
@@ -39,6 +39,11 @@ describe("PostgreSQL preflight", () => {
   it("never shows the password of DATABASE_URL", async () => {
     const message = await oneLineFailure(ensureDatabase("postgres://postgres:hunter2@127.0.0.1:1/lumen"));
     expect(message).not.toContain("hunter2");
+  });
+
+  it("asks for a postgres:// URL when DATABASE_URL is not one", async () => {
+    const message = await oneLineFailure(ensureDatabase("localhost:5432"));
+    expect(message).toBe("DATABASE_URL must be a postgres:// URL such as postgres://postgres@127.0.0.1:5432/lumen");
   });
 
   describe("against the machine's PostgreSQL", () => {
@@ -100,6 +105,13 @@ describe("ClickHouse preflight", () => {
   });
 });
 
+describe("ClickHouse URL", () => {
+  it("must be http(s)", async () => {
+    const message = await oneLineFailure(checkClickHouse("tcp://127.0.0.1:9000"));
+    expect(message).toMatch(/^CLICKHOUSE_URL must be an http\(s\) URL/);
+  });
+});
+
 describe("port preflight", () => {
   let holder: Server | undefined;
   afterAll(() => holder?.close());
@@ -108,9 +120,14 @@ describe("port preflight", () => {
     const port = await findFreePort();
     holder = createServer().listen(port, "127.0.0.1");
     await waitForPort(port);
-    const components = describeComponents(readConfig({ LUMEN_HOST: "127.0.0.1", LUMEN_INGEST_PORT: String(port) }), "/");
+    const components = describeComponents(
+      readConfig({ LUMEN_HOST: "127.0.0.1", LUMEN_INGEST_PORT: String(port) }),
+      "/",
+    );
     const message = await oneLineFailure(checkPorts(components.filter((c) => c.name === "ingest")));
-    expect(message).toBe(`Port ${port} on 127.0.0.1 is in use (LUMEN_INGEST_PORT) — stop what uses it or set LUMEN_INGEST_PORT`);
+    expect(message).toBe(
+      `Port ${port} on 127.0.0.1 is in use (LUMEN_INGEST_PORT) — stop what uses it or set LUMEN_INGEST_PORT`,
+    );
   });
 
   it("refuses two components on one port", async () => {

@@ -57,6 +57,9 @@ export async function seedCatalog(billing: TestBilling, { currency = "USD" }: { 
     name: "Analytics add-on",
     currency,
     addOn: true,
-    items: [{ type: "fixed", amount: "5.00" }, { type: "feature", feature: "api-calls", included: 1000, reset: "day" }],
+    items: [
+      { type: "fixed", amount: "5.00" },
+      { type: "feature", feature: "api-calls", included: 1000, reset: "day" },
+    ],
   });
 }

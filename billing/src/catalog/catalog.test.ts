@@ -17,12 +17,20 @@ const call = (method: "GET" | "POST" | "PUT" | "PATCH", url: string, body?: unkn
 const basic = {
   name: "Basic",
   currency: "USD",
-  items: [{ type: "fixed", amount: "10.00" }, { type: "feature", feature: "api-calls", included: 1000 }],
+  items: [
+    { type: "fixed", amount: "10.00" },
+    { type: "feature", feature: "api-calls", included: 1000 },
+  ],
 };
 
 describe("features", () => {
   it("creates, reads, patches and archives a feature", async () => {
-    const created = await call("POST", "/v1/features", { id: "tokens", name: "Tokens", type: "metered", meter: { event: "completion", aggregation: "sum", property: "tokens" } });
+    const created = await call("POST", "/v1/features", {
+      id: "tokens",
+      name: "Tokens",
+      type: "metered",
+      meter: { event: "completion", aggregation: "sum", property: "tokens" },
+    });
     expect(created.status).toBe(200);
     expect(created.body.meter.property).toBe("tokens");
     const patched = await call("PATCH", "/v1/features/tokens", { name: "LLM tokens" });
@@ -37,10 +45,20 @@ describe("features", () => {
   });
 
   it("requires credit costs to name metered features", async () => {
-    const bad = await call("POST", "/v1/features", { id: "ai-credits", name: "AI credits", type: "credits", creditCosts: { "advanced-analytics": 1 } });
+    const bad = await call("POST", "/v1/features", {
+      id: "ai-credits",
+      name: "AI credits",
+      type: "credits",
+      creditCosts: { "advanced-analytics": 1 },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].path).toBe("creditCosts.advanced-analytics");
-    const good = await call("POST", "/v1/features", { id: "ai-credits", name: "AI credits", type: "credits", creditCosts: { "premium-messages": 5 } });
+    const good = await call("POST", "/v1/features", {
+      id: "ai-credits",
+      name: "AI credits",
+      type: "credits",
+      creditCosts: { "premium-messages": 5 },
+    });
     expect(good.status).toBe(200);
   });
 
@@ -96,7 +114,10 @@ describe("plans and versions", () => {
       id: "broken",
       name: "Broken",
       currency: "USD",
-      items: [{ type: "fixed", amount: "1.00" }, { type: "feature", feature: "nope" }],
+      items: [
+        { type: "fixed", amount: "1.00" },
+        { type: "feature", feature: "nope" },
+      ],
     });
     expect(response.status).toBe(400);
     expect(response.body.error.details[0].path).toBe("items.1.feature");
@@ -104,7 +125,12 @@ describe("plans and versions", () => {
   });
 
   it("refuses a float amount and descending tiers", async () => {
-    const float = await call("POST", "/v1/plans", { id: "f", name: "F", currency: "USD", items: [{ type: "fixed", amount: 20.5 }] });
+    const float = await call("POST", "/v1/plans", {
+      id: "f",
+      name: "F",
+      currency: "USD",
+      items: [{ type: "fixed", amount: 20.5 }],
+    });
     expect(float.status).toBe(400);
     expect(float.body.error.details[0].path).toBe("items.0.amount");
     const tiers = await call("POST", "/v1/plans", {
@@ -115,7 +141,14 @@ describe("plans and versions", () => {
         {
           type: "feature",
           feature: "api-calls",
-          price: { model: "graduated", tiers: [{ upTo: 100, unitAmount: "1" }, { upTo: 50, unitAmount: "0.5" }, { upTo: null, unitAmount: "0.1" }] },
+          price: {
+            model: "graduated",
+            tiers: [
+              { upTo: 100, unitAmount: "1" },
+              { upTo: 50, unitAmount: "0.5" },
+              { upTo: null, unitAmount: "0.1" },
+            ],
+          },
         },
       ],
     });
@@ -124,16 +157,31 @@ describe("plans and versions", () => {
   });
 
   it("allows one default plan per group", async () => {
-    const second = await call("POST", "/v1/plans", { id: "free2", name: "Free 2", currency: "USD", default: true, items: [] });
+    const second = await call("POST", "/v1/plans", {
+      id: "free2",
+      name: "Free 2",
+      currency: "USD",
+      default: true,
+      items: [],
+    });
     expect(second.status).toBe(409);
   });
 
   it("never attaches an archived plan to new customers", async () => {
-    await call("POST", "/v1/plans", { id: "archived-default", name: "Old", currency: "USD", default: true, group: "legacy", items: [] });
+    await call("POST", "/v1/plans", {
+      id: "archived-default",
+      name: "Old",
+      currency: "USD",
+      default: true,
+      group: "legacy",
+      items: [],
+    });
     await call("POST", "/v1/plans/archived-default/archive");
     await call("POST", "/v1/customers", { id: "after-archive" });
     const customer = await call("GET", "/v1/customers/after-archive");
     expect(customer.body.subscriptions.map((s: { plan: string }) => s.plan)).toEqual(["free"]);
-    expect((await call("POST", "/v1/attach", { customer: "after-archive", plan: "archived-default" })).status).toBe(409);
+    expect((await call("POST", "/v1/attach", { customer: "after-archive", plan: "archived-default" })).status).toBe(
+      409,
+    );
   });
 });

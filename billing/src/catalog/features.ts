@@ -3,12 +3,7 @@ import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
 import { type ListQuery, listQuery, toListResult } from "../http/list-query";
 import { checkFeatureAgainstFeatures, type FeatureCatalog } from "./plan-rules";
-import {
-  type CreateFeatureInput,
-  createFeatureInput,
-  type UpdateFeatureInput,
-  updateFeatureInput,
-} from "./schemas";
+import { type CreateFeatureInput, createFeatureInput, type UpdateFeatureInput, updateFeatureInput } from "./schemas";
 
 interface FeatureRow {
   id: string;
@@ -66,14 +61,7 @@ export async function createFeature({ ctx, input }: { ctx: EngineContext; input:
     const { rows } = await db(ctx).query<FeatureRow>(
       `INSERT INTO features (env, id, name, type, definition, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
        ON CONFLICT (env, id) DO NOTHING RETURNING *`,
-      [
-        ctx.env,
-        parsed.id,
-        parsed.name,
-        parsed.type,
-        JSON.stringify({ meter, creditCosts, unit, metadata }),
-        now,
-      ],
+      [ctx.env, parsed.id, parsed.name, parsed.type, JSON.stringify({ meter, creditCosts, unit, metadata }), now],
     );
     const row = rows[0];
     if (!row) throw new LumenError("conflict", `A feature with id '${parsed.id}' already exists`);

@@ -1,4 +1,4 @@
-import { type EngineContext, db } from "../context";
+import { db, type EngineContext } from "../context";
 
 /** Plans attached to every new customer: the latest version is `default`, not archived; base plans first. */
 export async function listDefaultPlans(

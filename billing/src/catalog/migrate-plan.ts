@@ -1,14 +1,14 @@
 import { LumenError, newId } from "@lumen/core";
 import { customerNow } from "../clocks/customer-time";
-import { type EngineContext, db, withTransaction } from "../context";
+import { db, type EngineContext, withTransaction } from "../context";
 import { loadCustomer } from "../customers/customer-record";
 import { recordHistory } from "../history/record-history";
 import { switchPlanNow } from "../subscriptions/compute-attach";
 import { scheduleRenewal } from "../subscriptions/renewal-job";
 import {
   loadSubscription,
-  serializeSubscription,
   type Subscription,
+  serializeSubscription,
   updateSubscription,
 } from "../subscriptions/subscription-record";
 import { loadPlanHead, loadPlanVersion } from "./plan-record";
@@ -62,7 +62,17 @@ export async function migratePlan({ ctx, id, input }: { ctx: EngineContext; id: 
     await db(ctx).query(
       `INSERT INTO plan_migrations (id, env, plan_id, from_version, to_version, "when", migrated, actor, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [newId("mig"), ctx.env, id, parsed.fromVersion, parsed.toVersion, parsed.when, rows.length, ctx.actor, ctx.clock.now()],
+      [
+        newId("mig"),
+        ctx.env,
+        id,
+        parsed.fromVersion,
+        parsed.toVersion,
+        parsed.when,
+        rows.length,
+        ctx.actor,
+        ctx.clock.now(),
+      ],
     );
     return { migrated: rows.length };
   });

@@ -46,11 +46,7 @@ export async function loadPlanHead(
 }
 
 /** One immutable version of a plan; the latest when `version` is omitted. */
-export async function loadPlanVersion(
-  ctx: EngineContext,
-  planId: string,
-  version?: number,
-): Promise<PlanVersion> {
+export async function loadPlanVersion(ctx: EngineContext, planId: string, version?: number): Promise<PlanVersion> {
   const { rows } = await db(ctx).query<{
     plan_id: string;
     version: number;

@@ -1,5 +1,5 @@
 import { LumenError } from "@lumen/core";
-import { type EngineContext, db, withTransaction } from "../context";
+import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
 import { type ListQuery, listQuery, toListResult } from "../http/list-query";
 import { loadFeatureCatalog } from "./features";
@@ -39,7 +39,13 @@ async function checkDefinition(ctx: EngineContext, planId: string, definition: P
   }
 }
 
-async function insertVersion(ctx: EngineContext, planId: string, version: number, definition: PlanDefinition, now: Date) {
+async function insertVersion(
+  ctx: EngineContext,
+  planId: string,
+  version: number,
+  definition: PlanDefinition,
+  now: Date,
+) {
   await db(ctx).query(
     "INSERT INTO plan_versions (env, plan_id, version, definition, created_at) VALUES ($1, $2, $3, $4, $5)",
     [ctx.env, planId, version, JSON.stringify(definition), now],
@@ -117,7 +123,9 @@ export async function getPlan({ ctx, id }: { ctx: EngineContext; id: string }) {
 export async function getPlanVersion({ ctx, id, version }: { ctx: EngineContext; id: string; version: string }) {
   const number = Number(version);
   if (!Number.isInteger(number) || number < 1) {
-    throw new LumenError("validation_error", "A version is a positive integer", [{ path: "version", message: "must be a positive integer" }]);
+    throw new LumenError("validation_error", "A version is a positive integer", [
+      { path: "version", message: "must be a positive integer" },
+    ]);
   }
   const head = await loadPlanHead(ctx, id);
   return serializePlan(head, await loadPlanVersion(ctx, id, number));
@@ -174,7 +182,11 @@ export async function archivePlan({ ctx, id }: { ctx: EngineContext; id: string 
     const latest = await loadPlanVersion(ctx, id, head.latestVersion);
     if (head.archivedAt) return serializePlan(head, latest);
     const now = ctx.clock.now();
-    await db(ctx).query("UPDATE plans SET archived_at = $3, updated_at = $3 WHERE env = $1 AND id = $2", [ctx.env, id, now]);
+    await db(ctx).query("UPDATE plans SET archived_at = $3, updated_at = $3 WHERE env = $1 AND id = $2", [
+      ctx.env,
+      id,
+      now,
+    ]);
     const after = serializePlan(await loadPlanHead(ctx, id), latest);
     await recordHistory(ctx, {
       customerId: null,

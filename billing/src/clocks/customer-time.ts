@@ -1,4 +1,4 @@
-import { type EngineContext, db } from "../context";
+import { db, type EngineContext } from "../context";
 
 /** The current time of a customer: its test clock's frozen time, or the engine's clock (PRODUCT §12). */
 export async function customerNow(ctx: EngineContext, customer: { testClockId: string | null }): Promise<Date> {

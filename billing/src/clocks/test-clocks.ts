@@ -1,6 +1,6 @@
 import { isoDateTime, LumenError, newId, notFound } from "@lumen/core";
 import { z } from "zod";
-import { type EngineContext, db } from "../context";
+import { db, type EngineContext } from "../context";
 import { type ListQuery, listQuery, toListResult } from "../http/list-query";
 import { type JobHandler, runDueJobs } from "../jobs/run-due-jobs";
 

@@ -1,6 +1,6 @@
 import { LumenError } from "@lumen/core";
 import { listDefaultPlans } from "../catalog/list-default-plans";
-import { type EngineContext, db, withTransaction } from "../context";
+import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
 import { attachPlan } from "../subscriptions/attach-plan";
 import { loadCustomer, serializeCustomer } from "./customer-record";

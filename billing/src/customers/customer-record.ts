@@ -1,5 +1,5 @@
 import { notFound } from "@lumen/core";
-import { type EngineContext, db } from "../context";
+import { db, type EngineContext } from "../context";
 
 export interface CustomerRow {
   id: string;

@@ -99,7 +99,10 @@ describe("entities", () => {
 
   it("only counts entities of a gauge feature", async () => {
     await call("POST", "/v1/customers", { id: "wrong-feature" });
-    const response = await call("POST", "/v1/customers/wrong-feature/entities", { id: "u", feature: "advanced-analytics" });
+    const response = await call("POST", "/v1/customers/wrong-feature/entities", {
+      id: "u",
+      feature: "advanced-analytics",
+    });
     expect(response.status).toBe(400);
     expect(response.body.error.details[0].path).toBe("feature");
   });

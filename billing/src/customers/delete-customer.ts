@@ -1,5 +1,5 @@
 import { customerNow } from "../clocks/customer-time";
-import { type EngineContext, db, withTransaction } from "../context";
+import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
 import { cancelSubscription } from "../subscriptions/cancel-subscription";
 import { listLiveSubscriptions } from "../subscriptions/subscription-record";

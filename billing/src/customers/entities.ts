@@ -1,6 +1,6 @@
 import { LumenError, notFound } from "@lumen/core";
 import { customerNow } from "../clocks/customer-time";
-import { type EngineContext, db, withTransaction } from "../context";
+import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
 import { type ListQuery, listQuery, toListResult } from "../http/list-query";
 import { loadCustomer } from "./customer-record";
@@ -55,9 +55,11 @@ export async function createEntity({
       ]);
     }
     if (feature.type !== "gauge") {
-      throw new LumenError("validation_error", `Entities belong to a gauge feature; '${parsed.feature}' is ${feature.type}`, [
-        { path: "feature", message: "must be a gauge feature (such as seats)" },
-      ]);
+      throw new LumenError(
+        "validation_error",
+        `Entities belong to a gauge feature; '${parsed.feature}' is ${feature.type}`,
+        [{ path: "feature", message: "must be a gauge feature (such as seats)" }],
+      );
     }
     const now = await customerNow(ctx, customer);
     // A deleted entity's id may be used again; an active one's may not.
@@ -68,7 +70,15 @@ export async function createEntity({
          name = EXCLUDED.name, metadata = EXCLUDED.metadata, created_at = EXCLUDED.created_at, deleted_at = NULL
          WHERE entities.deleted_at IS NOT NULL
        RETURNING *`,
-      [ctx.env, parsed.id, customer.id, parsed.feature, parsed.name ?? null, JSON.stringify(parsed.metadata ?? {}), now],
+      [
+        ctx.env,
+        parsed.id,
+        customer.id,
+        parsed.feature,
+        parsed.name ?? null,
+        JSON.stringify(parsed.metadata ?? {}),
+        now,
+      ],
     );
     const row = rows[0];
     if (!row) throw new LumenError("conflict", `An entity with id '${parsed.id}' already exists`);

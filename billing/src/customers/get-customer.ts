@@ -1,6 +1,6 @@
 import { planVersionCache } from "../catalog/plan-record";
 import { customerNow } from "../clocks/customer-time";
-import { type EngineContext, db } from "../context";
+import { db, type EngineContext } from "../context";
 import { loadFeatureFacts } from "../entitlements/load-feature-facts";
 import { resolveEntitlements } from "../entitlements/resolve-entitlements";
 import { type ListQuery, listQuery, toListResult } from "../http/list-query";

@@ -4,7 +4,7 @@ import { z } from "zod";
 export const address = z.strictObject({
   country: z
     .string()
-    .regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 country code such as \"DE\"")
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as "DE"')
     .nullable()
     .optional(),
   state: z.string().max(100).nullable().optional(),

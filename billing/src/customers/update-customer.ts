@@ -1,9 +1,9 @@
+import { LumenError } from "@lumen/core";
 import { customerNow } from "../clocks/customer-time";
-import { type EngineContext, db, withTransaction } from "../context";
+import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
 import { type Customer, loadCustomer, serializeCustomer } from "./customer-record";
 import { type UpdateCustomerInput, updateCustomerInput } from "./schemas";
-import { LumenError } from "@lumen/core";
 
 /** `PATCH /v1/customers/:id`: fields given replace the stored ones; each change is a new version. */
 export async function updateCustomer({
@@ -19,10 +19,10 @@ export async function updateCustomer({
   return withTransaction(ctx, async (ctx) => {
     const before = await loadCustomer(ctx, id, { forUpdate: true });
     if (parsed.currency && before.currency && parsed.currency !== before.currency) {
-      const { rows } = await db(ctx).query(
-        "SELECT 1 FROM subscriptions WHERE env = $1 AND customer_id = $2 LIMIT 1",
-        [ctx.env, id],
-      );
+      const { rows } = await db(ctx).query("SELECT 1 FROM subscriptions WHERE env = $1 AND customer_id = $2 LIMIT 1", [
+        ctx.env,
+        id,
+      ]);
       if (rows.length > 0) {
         throw new LumenError("conflict", "A customer's currency cannot change once it has subscriptions");
       }

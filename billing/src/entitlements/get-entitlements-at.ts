@@ -2,7 +2,7 @@ import { isoDateTime } from "@lumen/core";
 import { z } from "zod";
 import { planVersionCache } from "../catalog/plan-record";
 import { customerNow } from "../clocks/customer-time";
-import { type EngineContext, db } from "../context";
+import { db, type EngineContext } from "../context";
 import { loadCustomer } from "../customers/customer-record";
 import type { Subscription } from "../subscriptions/subscription-record";
 import { loadFeatureFacts } from "./load-feature-facts";

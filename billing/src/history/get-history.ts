@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type EngineContext, db } from "../context";
+import { db, type EngineContext } from "../context";
 import { loadCustomer } from "../customers/customer-record";
 
 export const historyQuery = z.strictObject({
@@ -8,7 +8,15 @@ export const historyQuery = z.strictObject({
 });
 
 /** `GET /v1/customers/:id/history`: every version of the customer's objects, in time order. */
-export async function getCustomerHistory({ ctx, customerId, query }: { ctx: EngineContext; customerId: string; query: unknown }) {
+export async function getCustomerHistory({
+  ctx,
+  customerId,
+  query,
+}: {
+  ctx: EngineContext;
+  customerId: string;
+  query: unknown;
+}) {
   const { limit, startingAfter } = historyQuery.parse(query ?? {});
   await loadCustomer(ctx, customerId);
   const { rows } = await db(ctx).query<{

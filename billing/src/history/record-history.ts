@@ -1,4 +1,4 @@
-import { type EngineContext, db } from "../context";
+import { db, type EngineContext } from "../context";
 
 export interface HistoryInput {
   customerId: string | null;

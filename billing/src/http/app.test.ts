@@ -26,7 +26,11 @@ describe("the HTTP edge", () => {
   });
 
   it("rejects an unknown key with 401", async () => {
-    const response = await billing.request({ method: "GET", url: "/v1/features", key: "lum_sk_test_notarealkey123456" });
+    const response = await billing.request({
+      method: "GET",
+      url: "/v1/features",
+      key: "lum_sk_test_notarealkey123456",
+    });
     expect(response.status).toBe(401);
   });
 
@@ -51,7 +55,11 @@ describe("the HTTP edge", () => {
   });
 
   it("rejects unknown fields instead of ignoring them", async () => {
-    const response = await billing.request({ method: "POST", url: "/v1/features", body: { ...feature("f1"), colour: "red" } });
+    const response = await billing.request({
+      method: "POST",
+      url: "/v1/features",
+      body: { ...feature("f1"), colour: "red" },
+    });
     expect(response.status).toBe(400);
     expect(response.body.error.details).toEqual([{ path: "colour", message: "unknown field" }]);
     expect((await billing.request({ method: "GET", url: "/v1/features/f1" })).status).toBe(404);

@@ -7,9 +7,7 @@ const ABANDONED_AFTER_SECONDS = 60;
 const WAIT_FOR_FIRST_MS = 10_000;
 const POLL_MS = 25;
 
-export type IdempotencyOutcome =
-  | { kind: "claimed" }
-  | { kind: "replay"; status: number; body: string };
+export type IdempotencyOutcome = { kind: "claimed" } | { kind: "replay"; status: number; body: string };
 
 /**
  * Claims an Idempotency-Key for one request, or answers the stored response of the first one (PRODUCT §1).
@@ -30,10 +28,11 @@ export async function claimIdempotencyKey(
       [env, key, requestHash, ABANDONED_AFTER_SECONDS],
     );
     if (claimed.rowCount === 1) return { kind: "claimed" };
-    const { rows } = await pool.query<{ request_hash: string; status_code: number | null; response_body: string | null }>(
-      "SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE env = $1 AND key = $2",
-      [env, key],
-    );
+    const { rows } = await pool.query<{
+      request_hash: string;
+      status_code: number | null;
+      response_body: string | null;
+    }>("SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE env = $1 AND key = $2", [env, key]);
     const row = rows[0];
     if (!row) continue; // released between the two statements: claim again
     if (row.request_hash !== requestHash) {

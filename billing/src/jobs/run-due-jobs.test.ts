@@ -17,7 +17,13 @@ const ctx = (): EngineContext => ({ pool: database.pool, env: "test", clock: sys
 
 describe("runDueJobs", () => {
   it("schedules a job once per key", async () => {
-    const job = { key: "once", type: "noop", runAt: new Date("2026-01-01T00:00:00Z"), clockId: "clk_once", payload: {} };
+    const job = {
+      key: "once",
+      type: "noop",
+      runAt: new Date("2026-01-01T00:00:00Z"),
+      clockId: "clk_once",
+      payload: {},
+    };
     await scheduleJob(ctx(), job);
     await scheduleJob(ctx(), job);
     const { rows } = await database.pool.query("SELECT count(*)::int AS n FROM jobs WHERE key = 'once'");
@@ -55,12 +61,26 @@ describe("runDueJobs", () => {
   });
 
   it("rolls back a failing job and gives up after five attempts", async () => {
-    await scheduleJob(ctx(), { key: "fails", type: "boom", runAt: new Date("2026-01-01T00:00:00Z"), clockId: "clk_fail", payload: {} });
+    await scheduleJob(ctx(), {
+      key: "fails",
+      type: "boom",
+      runAt: new Date("2026-01-01T00:00:00Z"),
+      clockId: "clk_fail",
+      payload: {},
+    });
     const handler = async (jobCtx: EngineContext) => {
-      await jobCtx.tx!.query("INSERT INTO test_clocks (env, id, frozen_time, created_at) VALUES ('test', 'side-effect', now(), now())");
+      await jobCtx.tx!.query(
+        "INSERT INTO test_clocks (env, id, frozen_time, created_at) VALUES ('test', 'side-effect', now(), now())",
+      );
       throw new Error("boom");
     };
-    await runDueJobs({ pool: database.pool, clock: systemClock, handlers: { boom: handler }, clockId: "clk_fail", until: new Date("2026-02-01T00:00:00Z") });
+    await runDueJobs({
+      pool: database.pool,
+      clock: systemClock,
+      handlers: { boom: handler },
+      clockId: "clk_fail",
+      until: new Date("2026-02-01T00:00:00Z"),
+    });
     const { rows } = await database.pool.query("SELECT status, attempts, last_error FROM jobs WHERE key = 'fails'");
     expect(rows[0]).toMatchObject({ status: "failed", attempts: 5 });
     expect(rows[0].last_error).toContain("boom");

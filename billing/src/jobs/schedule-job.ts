@@ -1,4 +1,4 @@
-import { type EngineContext, db } from "../context";
+import { db, type EngineContext } from "../context";
 
 export interface JobInput {
   /** Unique per piece of work: scheduling the same work twice is a no-op. */

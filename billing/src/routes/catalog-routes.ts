@@ -1,10 +1,4 @@
-import {
-  archiveFeature,
-  createFeature,
-  getFeature,
-  listFeatures,
-  updateFeature,
-} from "../catalog/features";
+import { archiveFeature, createFeature, getFeature, listFeatures, updateFeature } from "../catalog/features";
 import { migratePlan } from "../catalog/migrate-plan";
 import {
   archivePlan,
@@ -51,7 +45,9 @@ export function registerCatalogRoutes(app: LumenApp): void {
   app.get("/v1/plans", { schema: { ...plans, querystring: listQuery } }, (req) =>
     listPlans({ ctx: req.ctx, query: req.query }),
   );
-  app.get("/v1/plans/:id", { schema: { ...plans, params: idParams } }, (req) => getPlan({ ctx: req.ctx, id: req.params.id }));
+  app.get("/v1/plans/:id", { schema: { ...plans, params: idParams } }, (req) =>
+    getPlan({ ctx: req.ctx, id: req.params.id }),
+  );
   app.put("/v1/plans/:id", { schema: { ...plans, params: idParams, body: updatePlanInput } }, (req) =>
     updatePlan({ ctx: req.ctx, id: req.params.id, input: req.body }),
   );

@@ -27,8 +27,10 @@ export function registerCustomerRoutes(app: LumenApp): void {
   app.delete("/v1/customers/:id", { schema: { ...customers, params: idParams } }, (req) =>
     deleteCustomer({ ctx: req.ctx, id: req.params.id }),
   );
-  app.get("/v1/customers/:id/history", { schema: { ...customers, params: idParams, querystring: historyQuery } }, (req) =>
-    getCustomerHistory({ ctx: req.ctx, customerId: req.params.id, query: req.query }),
+  app.get(
+    "/v1/customers/:id/history",
+    { schema: { ...customers, params: idParams, querystring: historyQuery } },
+    (req) => getCustomerHistory({ ctx: req.ctx, customerId: req.params.id, query: req.query }),
   );
   app.get(
     "/v1/customers/:id/entitlements",
@@ -37,8 +39,10 @@ export function registerCustomerRoutes(app: LumenApp): void {
   );
 
   const entities = { tags: ["entities"] };
-  app.post("/v1/customers/:id/entities", { schema: { ...entities, params: idParams, body: createEntityInput } }, (req) =>
-    createEntity({ ctx: req.ctx, customerId: req.params.id, input: req.body }),
+  app.post(
+    "/v1/customers/:id/entities",
+    { schema: { ...entities, params: idParams, body: createEntityInput } },
+    (req) => createEntity({ ctx: req.ctx, customerId: req.params.id, input: req.body }),
   );
   app.get("/v1/customers/:id/entities", { schema: { ...entities, params: idParams, querystring: listQuery } }, (req) =>
     listEntities({ ctx: req.ctx, customerId: req.params.id, query: req.query }),

@@ -23,8 +23,10 @@ export function registerSubscriptionRoutes(app: LumenApp): void {
   app.get("/v1/subscriptions/:id", { schema: { ...subscriptions, params: idParams } }, (req) =>
     getSubscription({ ctx: req.ctx, id: req.params.id }),
   );
-  app.post("/v1/subscriptions/:id/cancel", { schema: { ...subscriptions, params: idParams, body: cancelInput.optional() } }, (req) =>
-    cancelSubscription({ ctx: req.ctx, id: req.params.id, input: req.body }),
+  app.post(
+    "/v1/subscriptions/:id/cancel",
+    { schema: { ...subscriptions, params: idParams, body: cancelInput.optional() } },
+    (req) => cancelSubscription({ ctx: req.ctx, id: req.params.id, input: req.body }),
   );
   app.post("/v1/subscriptions/:id/resume", { schema: { ...subscriptions, params: idParams } }, (req) =>
     resumeSubscription({ ctx: req.ctx, id: req.params.id }),
@@ -43,7 +45,9 @@ export function registerSubscriptionRoutes(app: LumenApp): void {
   app.delete("/v1/test-clocks/:id", { schema: { ...clocks, params: idParams } }, (req) =>
     deleteTestClock({ ctx: req.ctx, id: req.params.id }),
   );
-  app.post("/v1/test-clocks/:id/advance", { schema: { ...clocks, params: idParams, body: advanceTestClockInput } }, (req) =>
-    advanceTestClock({ ctx: req.ctx, id: req.params.id, input: req.body, handlers: jobHandlers }),
+  app.post(
+    "/v1/test-clocks/:id/advance",
+    { schema: { ...clocks, params: idParams, body: advanceTestClockInput } },
+    (req) => advanceTestClock({ ctx: req.ctx, id: req.params.id, input: req.body, handlers: jobHandlers }),
   );
 }

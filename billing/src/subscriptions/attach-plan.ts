@@ -3,7 +3,7 @@ import { loadFeatureCatalog } from "../catalog/features";
 import { monthlyAmount } from "../catalog/plan-price";
 import { loadPlanHead, loadPlanVersion, type PlanVersion } from "../catalog/plan-record";
 import { customerNow } from "../clocks/customer-time";
-import { type EngineContext, db, withTransaction } from "../context";
+import { db, type EngineContext, withTransaction } from "../context";
 import { loadCustomer } from "../customers/customer-record";
 import { recordHistory } from "../history/record-history";
 import { type AttachDecision, computeAttach } from "./compute-attach";

@@ -4,7 +4,7 @@ import { type EngineContext, withTransaction } from "../context";
 import { loadCustomer } from "../customers/customer-record";
 import { recordHistory } from "../history/record-history";
 import { type CancelInput, cancelInput } from "./schemas";
-import { loadSubscription, serializeSubscription, type Subscription, updateSubscription } from "./subscription-record";
+import { loadSubscription, type Subscription, serializeSubscription, updateSubscription } from "./subscription-record";
 
 /** `POST /v1/subscriptions/:id/cancel`: at period end (default) or now. */
 export async function cancelSubscription({

@@ -88,7 +88,9 @@ describe("computeRenewal", () => {
   });
 
   it("keeps the anchor for a scheduled change on the same interval", () => {
-    const sub = subscription({ scheduledChange: { plan: "team", planVersion: 1, at: new Date("2026-02-28T00:00:00Z") } });
+    const sub = subscription({
+      scheduledChange: { plan: "team", planVersion: 1, at: new Date("2026-02-28T00:00:00Z") },
+    });
     const { after } = computeRenewal({ sub, currentPlan: plan("pro"), nextPlan: plan("team") });
     expect(after.billingAnchor.toISOString()).toBe("2026-01-31T00:00:00.000Z");
     expect(after.currentPeriodEnd.toISOString()).toBe("2026-03-31T00:00:00.000Z");

@@ -5,7 +5,12 @@ import type { Subscription } from "./subscription-record";
 export interface RenewalDecision {
   after: Subscription;
   /** History event types, in the order they happened at the boundary. */
-  events: ("subscription.trial_ended" | "subscription.plan_changed" | "subscription.canceled" | "subscription.renewed")[];
+  events: (
+    | "subscription.trial_ended"
+    | "subscription.plan_changed"
+    | "subscription.canceled"
+    | "subscription.renewed"
+  )[];
 }
 
 /**

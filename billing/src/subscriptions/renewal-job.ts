@@ -1,10 +1,10 @@
 import { loadPlanVersion } from "../catalog/plan-record";
 import type { EngineContext } from "../context";
 import { recordHistory } from "../history/record-history";
-import { scheduleJob } from "../jobs/schedule-job";
 import type { Job } from "../jobs/run-due-jobs";
+import { scheduleJob } from "../jobs/schedule-job";
 import { computeRenewal } from "./compute-renewal";
-import { loadSubscription, serializeSubscription, type Subscription, updateSubscription } from "./subscription-record";
+import { loadSubscription, type Subscription, serializeSubscription, updateSubscription } from "./subscription-record";
 
 export const RENEWAL_JOB = "subscription.renew";
 

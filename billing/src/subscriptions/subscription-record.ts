@@ -1,5 +1,5 @@
 import { notFound } from "@lumen/core";
-import { type EngineContext, db } from "../context";
+import { db, type EngineContext } from "../context";
 
 export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "scheduled";
 
@@ -70,9 +70,7 @@ function toSubscription(row: SubscriptionRow): Subscription {
     cancelAtPeriodEnd: row.cancel_at_period_end,
     canceledAt: row.canceled_at,
     endedAt: row.ended_at,
-    scheduledChange: row.scheduled_change
-      ? { ...row.scheduled_change, at: new Date(row.scheduled_change.at) }
-      : null,
+    scheduledChange: row.scheduled_change ? { ...row.scheduled_change, at: new Date(row.scheduled_change.at) } : null,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
