@@ -9,7 +9,7 @@ import { runDueJobs } from "./jobs/run-due-jobs";
 import { bootstrapKeys } from "./keys/bootstrap";
 
 const JOB_POLL_MS = 1_000;
-const log = pino({ base: { component: "billing" } });
+const log = pino({ name: "billing", level: process.env.LUMEN_LOG_LEVEL ?? "info" });
 
 async function main(): Promise<void> {
   const config = readConfig();
