@@ -10,7 +10,7 @@ export async function deleteCustomer({ ctx, id }: { ctx: EngineContext; id: stri
   return withTransaction(ctx, async (ctx) => {
     const customer = await loadCustomer(ctx, id, { forUpdate: true });
     for (const sub of await listLiveSubscriptions(ctx, id)) {
-      await cancelSubscription({ ctx, id: sub.id, input: { when: "now" } });
+      await cancelSubscription({ ctx, id: sub.id, input: { when: "now" }, fallBackToDefault: false });
     }
     const now = await customerNow(ctx, customer);
     await db(ctx).query("UPDATE customers SET deleted_at = $3, version = version + 1 WHERE env = $1 AND id = $2", [

@@ -3,6 +3,7 @@ import { customerNow } from "../clocks/customer-time";
 import { type EngineContext, withTransaction } from "../context";
 import { loadCustomer } from "../customers/customer-record";
 import { recordHistory } from "../history/record-history";
+import { attachGroupDefault } from "./attach-group-default";
 import { type CancelInput, cancelInput } from "./schemas";
 import { loadSubscription, type Subscription, serializeSubscription, updateSubscription } from "./subscription-record";
 
@@ -11,10 +12,13 @@ export async function cancelSubscription({
   ctx,
   id,
   input,
+  fallBackToDefault = true,
 }: {
   ctx: EngineContext;
   id: string;
-  input: CancelInput | undefined;
+  input: CancelInput | unknown;
+  /** Attach the group's default plan when a base plan ends now (not when the customer is deleted). */
+  fallBackToDefault?: boolean;
 }) {
   const parsed = cancelInput.parse(input ?? {});
   return withTransaction(ctx, async (ctx) => {
@@ -36,6 +40,7 @@ export async function cancelSubscription({
       before: serializeSubscription(sub),
       after: serializeSubscription(next),
     });
+    if (next.endedAt && fallBackToDefault) await attachGroupDefault(ctx, next);
     return serializeSubscription(next);
   });
 }

@@ -3,6 +3,7 @@ import type { EngineContext } from "../context";
 import { recordHistory } from "../history/record-history";
 import type { Job } from "../jobs/run-due-jobs";
 import { scheduleJob } from "../jobs/schedule-job";
+import { attachGroupDefault } from "./attach-group-default";
 import { computeRenewal } from "./compute-renewal";
 import { loadSubscription, type Subscription, serializeSubscription, updateSubscription } from "./subscription-record";
 
@@ -44,4 +45,5 @@ export async function runRenewalJob(ctx: EngineContext, job: Job): Promise<void>
     });
   }
   await scheduleRenewal(ctx, after, job.clockId);
+  if (after.endedAt) await attachGroupDefault(ctx, after);
 }

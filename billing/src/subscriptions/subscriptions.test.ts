@@ -134,6 +134,17 @@ describe("cancel and resume", () => {
     expect(resumeEnded.status).toBe(409);
   });
 
+  it("falls back to the group's default plan when the base plan ends", async () => {
+    const clock = await clockedCustomer("c-fallback", "2026-01-15T00:00:00Z");
+    const { subscription } = await ok("POST", "/v1/attach", { customer: "c-fallback", plan: "pro" });
+    await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, {});
+    await ok("POST", `/v1/test-clocks/${clock}/advance`, { frozenTime: "2026-02-20T00:00:00Z" });
+    const read = await ok("GET", "/v1/customers/c-fallback");
+    expect(
+      read.subscriptions.map((s: { plan: string; currentPeriodStart: string }) => [s.plan, s.currentPeriodStart]),
+    ).toEqual([["free", "2026-02-15T00:00:00.000Z"]]);
+  });
+
   it("cancels now", async () => {
     await clockedCustomer("c-cancel-now", "2026-01-15T00:00:00Z");
     const { subscription } = await ok("POST", "/v1/attach", { customer: "c-cancel-now", plan: "pro" });
