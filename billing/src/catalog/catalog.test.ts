@@ -84,6 +84,10 @@ describe("plans and versions", () => {
     expect(changed.body.version).toBe(2);
     const versions = await call("GET", "/v1/plans/basic/versions");
     expect(versions.body.data.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    const page = await call("GET", "/v1/plans/basic/versions?limit=1");
+    expect(page.body).toMatchObject({ hasMore: true, data: [{ version: 1 }] });
+    const rest = await call("GET", "/v1/plans/basic/versions?limit=1&startingAfter=1");
+    expect(rest.body).toMatchObject({ hasMore: false, data: [{ version: 2 }] });
     const v1 = await call("GET", "/v1/plans/basic/versions/1");
     expect(v1.body.items[0].amount).toBe("10.00");
     expect((await call("GET", "/v1/plans/basic")).body.version).toBe(2);

@@ -1,4 +1,5 @@
 import { LumenError } from "@lumen/core";
+import { z } from "zod";
 import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
 import { type ListQuery, listQuery, toListResult } from "../http/list-query";
@@ -131,18 +132,23 @@ export async function getPlanVersion({ ctx, id, version }: { ctx: EngineContext;
   return serializePlan(head, await loadPlanVersion(ctx, id, number));
 }
 
-export async function listPlanVersions({ ctx, id }: { ctx: EngineContext; id: string }) {
+export const planVersionsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  startingAfter: z.coerce.number().int().min(0).optional(),
+});
+
+/** `GET /v1/plans/:id/versions`, oldest first; `startingAfter` is a version number. */
+export async function listPlanVersions({ ctx, id, query }: { ctx: EngineContext; id: string; query?: unknown }) {
+  const { limit, startingAfter } = planVersionsQuery.parse(query ?? {});
   const head = await loadPlanHead(ctx, id);
   const { rows } = await db(ctx).query<{ version: number; definition: PlanDefinition; created_at: Date }>(
-    "SELECT version, definition, created_at FROM plan_versions WHERE env = $1 AND plan_id = $2 ORDER BY version",
-    [ctx.env, id],
+    `SELECT version, definition, created_at FROM plan_versions WHERE env = $1 AND plan_id = $2 AND version > $3
+     ORDER BY version LIMIT $4`,
+    [ctx.env, id, startingAfter ?? 0, limit + 1],
   );
-  return {
-    data: rows.map((row) =>
-      serializePlan(head, { plan: id, version: row.version, definition: row.definition, createdAt: row.created_at }),
-    ),
-    hasMore: false,
-  };
+  return toListResult(rows, limit, (row) =>
+    serializePlan(head, { plan: id, version: row.version, definition: row.definition, createdAt: row.created_at }),
+  );
 }
 
 export async function listPlans({ ctx, query }: { ctx: EngineContext; query: ListQuery | unknown }) {

@@ -64,6 +64,13 @@ export async function listTestClocks({ ctx, query }: { ctx: EngineContext; query
 
 export async function deleteTestClock({ ctx, id }: { ctx: EngineContext; id: string }) {
   await loadClock(ctx, id);
+  const { rows: customers } = await db(ctx).query(
+    "SELECT 1 FROM customers WHERE env = $1 AND test_clock_id = $2 AND deleted_at IS NULL LIMIT 1",
+    [ctx.env, id],
+  );
+  if (customers.length > 0) {
+    throw new LumenError("conflict", `Test clock '${id}' still has customers; delete them first`);
+  }
   await db(ctx).query("UPDATE test_clocks SET deleted_at = $3 WHERE env = $1 AND id = $2", [
     ctx.env,
     id,

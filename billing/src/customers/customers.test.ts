@@ -63,6 +63,14 @@ describe("customers", () => {
     expect((await call("GET", "/v1/customers/shared-id")).body.name).toBeNull();
   });
 
+  it("refuses to delete a test clock that still has customers", async () => {
+    const clock = (await call("POST", "/v1/test-clocks", { frozenTime: "2026-01-01T00:00:00Z" })).body;
+    await call("POST", "/v1/customers", { id: "on-clock", testClock: clock.id });
+    expect((await call("DELETE", `/v1/test-clocks/${clock.id}`)).status).toBe(409);
+    await call("DELETE", "/v1/customers/on-clock");
+    expect((await call("DELETE", `/v1/test-clocks/${clock.id}`)).status).toBe(200);
+  });
+
   it("refuses test clocks with a live key", async () => {
     const response = await call("POST", "/v1/test-clocks", { frozenTime: "2026-01-01T00:00:00Z" }, LIVE_KEY);
     expect(response.status).toBe(403);
@@ -95,6 +103,32 @@ describe("entities", () => {
     await call("DELETE", "/v1/customers/other/entities/user_9");
     const reused = await call("POST", "/v1/customers/another/entities", { id: "user_9", feature: "seats" });
     expect(reused.status).toBe(200);
+  });
+
+  it("frees a deleted customer's entity ids and keeps its history readable", async () => {
+    await call("POST", "/v1/customers", { id: "leaving" });
+    await call("POST", "/v1/customers/leaving/entities", { id: "user_leaving", feature: "seats" });
+    await call("DELETE", "/v1/customers/leaving");
+    await call("POST", "/v1/customers", { id: "arriving" });
+    expect(
+      (await call("POST", "/v1/customers/arriving/entities", { id: "user_leaving", feature: "seats" })).status,
+    ).toBe(200);
+    const history = await call("GET", "/v1/customers/leaving/history");
+    expect(history.status).toBe(200);
+    expect(history.body.data.at(-1).type).toBe("customer.deleted");
+    const badCursor = await call("GET", "/v1/customers/leaving/history?startingAfter=999999");
+    expect(badCursor.status).toBe(400);
+  });
+
+  it("still adds seats of an archived gauge feature that plans use", async () => {
+    await call("POST", "/v1/features", { id: "old-seats", name: "Old seats", type: "gauge" });
+    await call("POST", "/v1/features/old-seats/archive");
+    await call("POST", "/v1/customers", { id: "legacy-seats" });
+    const response = await call("POST", "/v1/customers/legacy-seats/entities", {
+      id: "legacy_1",
+      feature: "old-seats",
+    });
+    expect(response.status).toBe(200);
   });
 
   it("only counts entities of a gauge feature", async () => {

@@ -13,6 +13,11 @@ export async function deleteCustomer({ ctx, id }: { ctx: EngineContext; id: stri
       await cancelSubscription({ ctx, id: sub.id, input: { when: "now" }, fallBackToDefault: false });
     }
     const now = await customerNow(ctx, customer);
+    // Its entities go with it, so their ids are free again.
+    await db(ctx).query(
+      "UPDATE entities SET deleted_at = $3 WHERE env = $1 AND customer_id = $2 AND deleted_at IS NULL",
+      [ctx.env, id, now],
+    );
     await db(ctx).query("UPDATE customers SET deleted_at = $3, version = version + 1 WHERE env = $1 AND id = $2", [
       ctx.env,
       id,

@@ -44,12 +44,13 @@ export async function createEntity({
   const parsed = createEntityInput.parse(input);
   return withTransaction(ctx, async (ctx) => {
     const customer = await loadCustomer(ctx, customerId, { forUpdate: true });
-    const { rows: features } = await db(ctx).query<{ type: string; archived_at: Date | null }>(
-      "SELECT type, archived_at FROM features WHERE env = $1 AND id = $2",
+    // An archived feature still counts for the plans that use it, so its seats can still be added.
+    const { rows: features } = await db(ctx).query<{ type: string }>(
+      "SELECT type FROM features WHERE env = $1 AND id = $2",
       [ctx.env, parsed.feature],
     );
     const feature = features[0];
-    if (!feature || feature.archived_at) {
+    if (!feature) {
       throw new LumenError("validation_error", `No feature '${parsed.feature}'`, [
         { path: "feature", message: "no such feature" },
       ]);

@@ -1,9 +1,9 @@
+import { invalid, notFound } from "@lumen/core";
 import { z } from "zod";
 import { db, type EngineContext } from "../context";
-import { loadCustomer } from "../customers/customer-record";
 
 export const historyQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(100),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
   startingAfter: z.coerce.number().int().min(0).optional(),
 });
 
@@ -18,7 +18,19 @@ export async function getCustomerHistory({
   query: unknown;
 }) {
   const { limit, startingAfter } = historyQuery.parse(query ?? {});
-  await loadCustomer(ctx, customerId);
+  // History outlives the customer: a deleted customer's history stays readable.
+  const { rows: known } = await db(ctx).query("SELECT 1 FROM customers WHERE env = $1 AND id = $2", [
+    ctx.env,
+    customerId,
+  ]);
+  if (known.length === 0) throw notFound("customer", customerId);
+  if (startingAfter !== undefined) {
+    const { rows: cursor } = await db(ctx).query(
+      "SELECT 1 FROM history WHERE env = $1 AND customer_id = $2 AND id = $3",
+      [ctx.env, customerId, startingAfter],
+    );
+    if (cursor.length === 0) throw invalid("startingAfter", "no history entry of this customer has this id");
+  }
   const { rows } = await db(ctx).query<{
     id: number;
     at: Date;

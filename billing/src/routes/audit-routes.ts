@@ -3,7 +3,7 @@ import { listAuditEntries, verifyAuditLog } from "../audit/audit-log";
 import type { LumenApp } from "../http/app";
 
 const auditQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(100),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
   startingAfter: z.coerce.number().int().min(0).optional(),
 });
 

@@ -7,6 +7,7 @@ import {
   getPlanVersion,
   listPlans,
   listPlanVersions,
+  planVersionsQuery,
   updatePlan,
 } from "../catalog/plans";
 import {
@@ -51,8 +52,8 @@ export function registerCatalogRoutes(app: LumenApp): void {
   app.put("/v1/plans/:id", { schema: { ...plans, params: idParams, body: updatePlanInput } }, (req) =>
     updatePlan({ ctx: req.ctx, id: req.params.id, input: req.body }),
   );
-  app.get("/v1/plans/:id/versions", { schema: { ...plans, params: idParams } }, (req) =>
-    listPlanVersions({ ctx: req.ctx, id: req.params.id }),
+  app.get("/v1/plans/:id/versions", { schema: { ...plans, params: idParams, querystring: planVersionsQuery } }, (req) =>
+    listPlanVersions({ ctx: req.ctx, id: req.params.id, query: req.query }),
   );
   app.get("/v1/plans/:id/versions/:version", { schema: { ...plans, params: versionParams } }, (req) =>
     getPlanVersion({ ctx: req.ctx, id: req.params.id, version: req.params.version }),

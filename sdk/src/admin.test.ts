@@ -1,0 +1,261 @@
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestBilling, TEST_KEY, type TestBilling } from "../../test/support/billing";
+import { Lumen } from "./client";
+import { LumenError } from "./errors";
+import type { FetchLike } from "./transport";
+import type { AuditEntry, PlanDefinitionParams } from "./types";
+
+/** The SDK against the real billing API over HTTP: a five-minute tour that touches every route. */
+
+let billing: TestBilling;
+let baseUrl: string;
+let lumen: Lumen;
+const sent: { method: string; path: string }[] = [];
+
+const recordingFetch: FetchLike = (url, init) => {
+  sent.push({ method: init.method ?? "GET", path: new URL(url).pathname });
+  return fetch(url, init);
+};
+
+beforeAll(async () => {
+  billing = await startTestBilling();
+  await billing.app.listen({ port: 0, host: "127.0.0.1" });
+  baseUrl = `http://127.0.0.1:${(billing.app.server.address() as AddressInfo).port}`;
+  lumen = new Lumen({ apiUrl: baseUrl, secretKey: TEST_KEY, fetch: recordingFetch });
+});
+afterAll(async () => {
+  await billing.close();
+});
+
+const team = (fixed: string): PlanDefinitionParams => ({
+  name: "Team",
+  currency: "USD",
+  items: [
+    { type: "fixed", amount: fixed },
+    { type: "feature", feature: "seats", price: { model: "per_unit", unitAmount: "25.00" } },
+    {
+      type: "feature",
+      feature: "messages",
+      included: 100,
+      per: "seat",
+      price: { model: "per_unit", unitAmount: "0.20" },
+    },
+    { type: "feature", feature: "sso" },
+  ],
+});
+
+let clockId: string;
+let subscriptionId: string;
+
+describe("catalog", () => {
+  it("creates boolean, metered and gauge features", async () => {
+    const sso = await lumen.admin.features.create({ id: "sso", name: "SSO", type: "boolean" });
+    expect(sso).toMatchObject({ id: "sso", type: "boolean", meter: null, archived: false, metadata: {} });
+    expect(new Date(sso.createdAt).toISOString()).toBe(sso.createdAt);
+    const messages = await lumen.admin.features.create({
+      id: "messages",
+      name: "Messages",
+      type: "metered",
+      meter: { event: "message", aggregation: "count", filter: { model: ["gpt-5"] } },
+    });
+    expect(messages.meter).toEqual({ event: "message", aggregation: "count", filter: { model: ["gpt-5"] } });
+    await lumen.admin.features.create({ id: "seats", name: "Seats", type: "gauge", unit: "seat" });
+  });
+
+  it("reads, updates, lists and archives features", async () => {
+    await expect(lumen.admin.features.get("seats")).resolves.toMatchObject({ type: "gauge", unit: "seat" });
+    const renamed = await lumen.admin.features.update("sso", { name: "Single sign-on", metadata: { tier: "pro" } });
+    expect(renamed).toMatchObject({ name: "Single sign-on", metadata: { tier: "pro" } });
+    await lumen.admin.features.create({ id: "legacy-export", name: "Export", type: "boolean" });
+    await expect(lumen.admin.features.archive("legacy-export")).resolves.toMatchObject({ archived: true });
+    const page = await lumen.admin.features.list({ limit: 2 });
+    expect(page).toMatchObject({ hasMore: true });
+    expect(page.data.map((feature) => feature.id)).toEqual(["legacy-export", "messages"]);
+    const all = [];
+    for await (const feature of lumen.admin.features.listAll({ limit: 1 })) all.push(feature.id);
+    expect(all).toEqual(["legacy-export", "messages", "seats", "sso"]);
+  });
+
+  it("creates a plan with fixed, seat and metered items, defaults applied", async () => {
+    const plan = await lumen.admin.plans.create({ id: "team", ...team("20.00") });
+    expect(plan).toMatchObject({ id: "team", version: 1, latestVersion: 1, interval: "month", group: "main" });
+    expect(plan.items[2]).toEqual({
+      type: "feature",
+      feature: "messages",
+      included: 100,
+      per: "seat",
+      pooled: false,
+      reset: "billing_period",
+      price: { model: "per_unit", unitAmount: "0.20" },
+    });
+    await lumen.admin.plans.create({ id: "old", name: "Old", currency: "USD", group: "legacy" });
+    await expect(lumen.admin.plans.archive("old")).resolves.toMatchObject({ archived: true });
+    await expect(lumen.admin.plans.get("team")).resolves.toMatchObject({ version: 1 });
+    expect((await lumen.admin.plans.list()).data.map((p) => p.id)).toEqual(["old", "team"]);
+    const ids = [];
+    for await (const p of lumen.admin.plans.listAll({ limit: 1 })) ids.push(p.id);
+    expect(ids).toEqual(["old", "team"]);
+  });
+});
+
+describe("a customer's life on a test clock", () => {
+  it("creates a clock and a customer living in its time", async () => {
+    const clock = await lumen.admin.testClocks.create({ frozenTime: new Date("2026-01-05T00:00:00Z"), name: "tour" });
+    expect(clock).toMatchObject({ frozenTime: "2026-01-05T00:00:00.000Z", name: "tour", status: "ready" });
+    clockId = clock.id;
+    const acme = await lumen.admin.customers.create({ id: "acme", name: "Acme Inc", testClock: clockId });
+    expect(acme).toMatchObject({ id: "acme", testClock: clockId, createdAt: "2026-01-05T00:00:00.000Z" });
+  });
+
+  it("adds and removes seats", async () => {
+    const ada = await lumen.admin.entities.create("acme", { id: "ada@acme", feature: "seats", name: "Ada" });
+    expect(ada).toMatchObject({ id: "ada@acme", customer: "acme", level: 1, deletedAt: null });
+    await expect(lumen.admin.entities.create("acme", { id: "grace", feature: "seats" })).resolves.toMatchObject({
+      level: 2,
+    });
+    const seats = [];
+    for await (const seat of lumen.admin.entities.listAll("acme", { limit: 1 })) seats.push(seat.id);
+    expect(seats).toEqual(["ada@acme", "grace"]);
+    await expect(lumen.admin.entities.delete("acme", "grace")).resolves.toMatchObject({ deleted: true, level: 1 });
+    expect((await lumen.admin.entities.list("acme")).data.map((seat) => seat.id)).toEqual(["ada@acme"]);
+  });
+
+  it("attaches the plan; the customer shows the subscription and its entitlements", async () => {
+    const { subscription, invoice, checkoutUrl } = await lumen.admin.attach({ customer: "acme", plan: "team" });
+    expect(subscription).toMatchObject({
+      customer: "acme",
+      plan: "team",
+      planVersion: 1,
+      status: "active",
+      currentPeriodStart: "2026-01-05T00:00:00.000Z",
+      currentPeriodEnd: "2026-02-05T00:00:00.000Z",
+      cancelAtPeriodEnd: false,
+    });
+    expect([invoice, checkoutUrl]).toEqual([null, null]);
+    subscriptionId = subscription.id;
+    const acme = await lumen.admin.customers.get("acme");
+    expect(acme.currency).toBe("USD");
+    expect(acme.subscriptions.map((sub) => sub.id)).toEqual([subscriptionId]);
+    expect(acme.entitlements.map((entitlement) => entitlement.feature)).toEqual(["messages", "seats", "sso"]);
+    await expect(lumen.admin.subscriptions.get(subscriptionId)).resolves.toEqual(subscription);
+  });
+
+  it("puts a new plan version and migrates the subscription to it", async () => {
+    const v2 = await lumen.admin.plans.update("team", team("25.00"));
+    expect(v2).toMatchObject({ version: 2, latestVersion: 2, created: true });
+    await expect(lumen.admin.plans.update("team", team("25.00"))).resolves.toMatchObject({
+      version: 2,
+      created: false,
+    });
+    const versions = await lumen.admin.plans.listVersions("team");
+    expect(versions.data.map((plan) => [plan.version, plan.items[0]])).toEqual([
+      [1, { type: "fixed", amount: "20.00" }],
+      [2, { type: "fixed", amount: "25.00" }],
+    ]);
+    await expect(lumen.admin.plans.getVersion("team", 1)).resolves.toMatchObject({ version: 1, latestVersion: 2 });
+    await expect(lumen.admin.plans.migrate("team", { fromVersion: 1, toVersion: 2 })).resolves.toEqual({
+      migrated: 1,
+    });
+  });
+
+  it("advances the clock across one monthly period", async () => {
+    const advanced = await lumen.admin.testClocks.advance(clockId, { frozenTime: "2026-02-06T00:00:00Z" });
+    expect(advanced.frozenTime).toBe("2026-02-06T00:00:00.000Z");
+    expect(advanced.jobsRun).toBeGreaterThanOrEqual(1);
+    const renewed = await lumen.admin.subscriptions.get(subscriptionId);
+    expect(renewed).toMatchObject({
+      currentPeriodStart: "2026-02-05T00:00:00.000Z",
+      currentPeriodEnd: "2026-03-05T00:00:00.000Z",
+      planVersion: 2,
+      scheduledChange: null,
+    });
+    await expect(lumen.admin.testClocks.get(clockId)).resolves.toMatchObject({
+      frozenTime: "2026-02-06T00:00:00.000Z",
+    });
+  });
+
+  it("cancels at period end, then resumes", async () => {
+    const canceled = await lumen.admin.subscriptions.cancel(subscriptionId);
+    expect(canceled).toMatchObject({
+      status: "active",
+      cancelAtPeriodEnd: true,
+      canceledAt: "2026-02-06T00:00:00.000Z",
+    });
+    const resumed = await lumen.admin.subscriptions.resume(subscriptionId);
+    expect(resumed).toMatchObject({ status: "active", cancelAtPeriodEnd: false, canceledAt: null });
+  });
+
+  it("keeps the history and answers entitlements at past moments", async () => {
+    const types = (await lumen.admin.customers.history("acme")).data.map((entry) => entry.type);
+    expect(types).toEqual(expect.arrayContaining(["customer.created", "seat.added", "subscription.created"]));
+    const walked = [];
+    for await (const entry of lumen.admin.customers.historyAll("acme", { limit: 2 })) walked.push(entry.type);
+    expect(walked).toEqual(types);
+    const before = await lumen.admin.customers.entitlements("acme", { at: "2026-01-04T00:00:00Z" });
+    expect(before).toMatchObject({ customer: "acme", at: "2026-01-04T00:00:00.000Z", plans: [], features: [] });
+    const during = await lumen.admin.customers.entitlements("acme", { at: new Date("2026-01-10T00:00:00Z") });
+    expect(during.plans).toEqual([{ subscription: subscriptionId, plan: "team", version: 1, status: "active" }]);
+    const now = await lumen.admin.customers.entitlements("acme");
+    expect(now.at).toBe("2026-02-06T00:00:00.000Z");
+  });
+});
+
+describe("customers, clocks and the audit log", () => {
+  it("updates, lists, pages through and deletes customers", async () => {
+    await expect(lumen.admin.customers.update("acme", { email: "billing@acme.test" })).resolves.toMatchObject({
+      email: "billing@acme.test",
+      version: 2,
+    });
+    for (const id of ["c1", "c2", "c3"]) await lumen.admin.customers.create({ id });
+    const ids = [];
+    for await (const customer of lumen.admin.customers.listAll({ limit: 2 })) ids.push(customer.id);
+    expect(ids).toEqual(["acme", "c1", "c2", "c3"]);
+    await expect(lumen.admin.customers.delete("c3")).resolves.toEqual({ id: "c3", deleted: true });
+    const gone = await lumen.admin.customers.get("c3").catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(LumenError);
+    expect((await lumen.admin.customers.list()).data.map((customer) => customer.id)).toEqual(["acme", "c1", "c2"]);
+  });
+
+  it("lists and deletes test clocks", async () => {
+    const spare = await lumen.admin.testClocks.create({ frozenTime: "2027-01-01T00:00:00Z" });
+    expect((await lumen.admin.testClocks.list()).data.map((clock) => clock.id).sort()).toEqual(
+      [clockId, spare.id].sort(),
+    );
+    await expect(lumen.admin.testClocks.delete(spare.id)).resolves.toEqual({ id: spare.id, deleted: true });
+    const left = [];
+    for await (const clock of lumen.admin.testClocks.listAll()) left.push(clock.id);
+    expect(left).toEqual([clockId]);
+  });
+
+  it("lists the audit log in seq order and verifies its chain", async () => {
+    const firstPage = await lumen.admin.auditLog.list({ limit: 3 });
+    expect(firstPage.hasMore).toBe(true);
+    expect(firstPage.data[0]).toMatchObject({ seq: 1, env: "test", method: "POST", path: "/v1/features", status: 200 });
+    const entries: AuditEntry[] = [];
+    for await (const entry of lumen.admin.auditLog.listAll({ limit: 7 })) entries.push(entry);
+    expect(entries.map((entry) => entry.seq)).toEqual(entries.map((_entry, index) => index + 1));
+    expect(entries.slice(1).every((entry, index) => entry.prevHash === entries[index]?.hash)).toBe(true);
+    await expect(lumen.admin.auditLog.verify()).resolves.toEqual({
+      valid: true,
+      checked: entries.length,
+      brokenAt: null,
+    });
+  });
+
+  it("has called every route the billing API documents", async () => {
+    const spec = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const routes = Object.entries(spec.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const missing = routes.filter((route) => {
+      const [method, template] = route.split(" ") as [string, string];
+      const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`);
+      return !sent.some((request) => request.method === method && pattern.test(request.path));
+    });
+    expect(routes.length).toBeGreaterThan(30);
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,19 @@
+export type { Admin } from "./admin";
+export type { AuditLogApi } from "./admin-audit";
+export type { FeaturesApi, PlansApi } from "./admin-catalog";
+export type { CustomersApi, EntitiesApi } from "./admin-customers";
+export type { SubscriptionsApi, TestClocksApi } from "./admin-subscriptions";
+export { DEFAULT_API_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, Lumen, type LumenOptions } from "./client";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorDetail,
+  isErrorCode,
+  LumenConnectionError,
+  LumenError,
+  type LumenErrorCode,
+} from "./errors";
+export { type ListPage, type ListParams, type Page, paginate } from "./pagination";
+export { DEFAULT_SIDECAR_URL } from "./sidecar";
+export type { FetchLike, RequestOptions } from "./transport";
+export type * from "./types";
