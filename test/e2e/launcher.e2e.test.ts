@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Lumen } from "../../sdk/src";
+import { freePorts } from "../support/ports";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+interface Running {
+  process: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Runs `npm start` as the README says, and waits for its summary. */
+async function startLumen(env: Record<string, string>): Promise<Running> {
+  const child = spawn("npm", ["start"], { cwd: ROOT, env: { ...process.env, ...env }, detached: true });
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes("Press Ctrl-C to stop.")) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    process: child,
+    output: () => output,
+    async stop() {
+      // Ctrl-C in a terminal signals the whole foreground process group.
+      if (child.pid) process.kill(-child.pid, "SIGINT");
+      const stopDeadline = Date.now() + 20_000;
+      while (!output.includes("Lumen stopped.") && Date.now() < stopDeadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    },
+  };
+}
+
+let dataDir: string;
+let env: Record<string, string>;
+let running: Running | undefined;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "lumen-e2e-"));
+  const [api, ingest, sidecar, aggregator] = await freePorts(4);
+  const run = process.env.LUMEN_TEST_RUN ?? "tlocal";
+  env = {
+    LUMEN_API_PORT: String(api),
+    LUMEN_INGEST_PORT: String(ingest),
+    LUMEN_SIDECAR_PORT: String(sidecar),
+    LUMEN_AGGREGATOR_PORT: String(aggregator),
+    // The launcher creates this database; the global teardown drops it.
+    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/lumen_${run}_e2e${randomBytes(3).toString("hex")}`,
+    LUMEN_DATA_DIR: dataDir,
+    LUMEN_NATS_PREFIX: `e2e${randomBytes(4).toString("hex")}`,
+    LUMEN_API_KEY: "",
+  };
+});
+
+afterAll(async () => {
+  await running?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("npm start, driven through the SDK", () => {
+  it("starts the whole system, keeps its state across a restart, and stops on Ctrl-C", async () => {
+    running = await startLumen(env);
+    const testKey = /lum_sk_test_[A-Za-z0-9]+/.exec(running.output())?.[0];
+    expect(testKey, running.output()).toBeDefined();
+    expect(running.output()).toMatch(/lum_sk_live_[A-Za-z0-9]+/);
+    for (const port of [env.LUMEN_INGEST_PORT, env.LUMEN_SIDECAR_PORT]) {
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+    }
+
+    const lumen = new Lumen({ apiUrl: `http://127.0.0.1:${env.LUMEN_API_PORT}`, secretKey: testKey });
+    await lumen.admin.features.create({ id: "seats", name: "Seats", type: "gauge" });
+    await lumen.admin.features.create({ id: "advanced-analytics", name: "Advanced analytics", type: "boolean" });
+    await lumen.admin.plans.create({
+      id: "team",
+      name: "Team",
+      currency: "USD",
+      trialDays: 14,
+      items: [
+        { type: "fixed", amount: "20.00" },
+        { type: "feature", feature: "seats", price: { model: "per_unit", unitAmount: "25.00" } },
+        { type: "feature", feature: "advanced-analytics" },
+      ],
+    });
+    const clock = await lumen.admin.testClocks.create({ frozenTime: "2026-01-01T00:00:00Z" });
+    await lumen.admin.customers.create({ id: "acme", name: "Acme Inc", testClock: clock.id });
+    await lumen.admin.entities.create("acme", { id: "user_1", feature: "seats", name: "Ada" });
+    const seat = await lumen.admin.entities.create("acme", { id: "user_2", feature: "seats", name: "Grace" });
+    expect(seat.level).toBe(2);
+    const { subscription } = await lumen.admin.attach({ customer: "acme", plan: "team" });
+    expect(subscription.status).toBe("trialing");
+    await lumen.admin.testClocks.advance(clock.id, { frozenTime: "2026-02-20T00:00:00Z" });
+    const renewed = await lumen.admin.subscriptions.get(subscription.id);
+    expect(renewed.status).toBe("active");
+    expect(renewed.currentPeriodStart).toBe("2026-02-15T00:00:00.000Z");
+
+    await running.stop();
+    expect(running.output()).toContain("Lumen stopped.");
+    running = await startLumen(env);
+    expect(running.output()).not.toMatch(/lum_sk_test_[A-Za-z0-9]{32}/);
+
+    const customer = await lumen.admin.customers.get("acme");
+    expect(customer.subscriptions.map((s) => s.plan)).toEqual(["team"]);
+    expect(customer.entitlements.map((e) => e.feature)).toEqual(["advanced-analytics", "seats"]);
+    const history = await lumen.admin.customers.history("acme", { limit: 100 });
+    expect(history.data.map((entry) => entry.type)).toEqual([
+      "customer.created",
+      "seat.added",
+      "seat.added",
+      "subscription.created",
+      "subscription.trial_ended",
+      "subscription.renewed",
+      "subscription.renewed",
+    ]);
+    expect(history.data.filter((entry) => entry.type === "subscription.renewed").map((entry) => entry.at)).toEqual([
+      "2026-01-15T00:00:00.000Z",
+      "2026-02-15T00:00:00.000Z",
+    ]);
+    expect((await lumen.admin.plans.get("team")).version).toBe(1);
+    expect((await lumen.admin.auditLog.verify()).valid).toBe(true);
+  }, 120_000);
+});
