@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -10,13 +11,34 @@ const dockerfile = readFileSync(resolve(root, "Dockerfile"), "utf8");
 const COMPONENTS = ["billing", "ingest", "aggregator", "sidecar"] as const;
 const SERVICES = ["nats", "clickhouse", "postgres", ...COMPONENTS];
 
-const hasCompose = spawnSync("docker", ["compose", "version"], { stdio: "ignore" }).status === 0;
+/** `docker compose` (v2 plugin) or Debian's `docker-compose`; .ci/run installs the latter when neither is here. */
+function composeCommand(): string[] | null {
+  if (spawnSync("docker", ["compose", "version"], { stdio: "ignore" }).status === 0) return ["docker", "compose"];
+  if (spawnSync("docker-compose", ["version"], { stdio: "ignore" }).status === 0) return ["docker-compose"];
+  return null;
+}
+const command = composeCommand();
+
+function validate(file: string) {
+  const [bin, ...args] = command!;
+  return spawnSync(bin!, [...args, "-f", file, "config", "-q"], { cwd: root, encoding: "utf8" });
+}
 
 describe("docker-compose.yml", () => {
-  it.skipIf(!hasCompose)("is valid for docker compose", () => {
-    const result = spawnSync("docker", ["compose", "config", "-q"], { cwd: root, encoding: "utf8" });
+  it.skipIf(!command)("is valid for docker compose", () => {
+    const result = validate(resolve(root, "docker-compose.yml"));
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
+  });
+
+  it.skipIf(!command)("would be caught if it were broken", () => {
+    const broken = resolve(tmpdir(), `lumen-compose-${process.pid}.yml`);
+    writeFileSync(broken, compose.replace("services:", "services:\n  broken:\n    depends_on: 7"));
+    try {
+      expect(validate(broken).status).not.toBe(0);
+    } finally {
+      rmSync(broken, { force: true });
+    }
   });
 
   // Without the compose client: a structural check of the lines (no YAML library among the dependencies).
