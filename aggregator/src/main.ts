@@ -1,9 +1,8 @@
 import { readConfig } from "@lumen/core";
+import { connectJetStream, stopOnSignals } from "@lumen/core/runtime";
 import { pino } from "pino";
 import { openClickHouse } from "./clickhouse";
 import { startHealthServer } from "./health";
-import { stopOnSignals } from "./lifecycle";
-import { connectJetStream } from "./nats";
 
 // The health port is for local supervisors only (the launcher, a container healthcheck).
 const HEALTH_HOST = "127.0.0.1";

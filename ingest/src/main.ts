@@ -1,8 +1,6 @@
 import { readConfig } from "@lumen/core";
+import { connectJetStream, startHttpServer, stopOnSignals } from "@lumen/core/runtime";
 import { pino } from "pino";
-import { startHttpServer } from "./http";
-import { stopOnSignals } from "./lifecycle";
-import { connectJetStream } from "./nats";
 
 const logger = pino({ name: "ingest" });
 
@@ -11,7 +9,7 @@ try {
   logger.level = config.logLevel;
   const nats = await connectJetStream({ url: config.natsUrl, name: "lumen-ingest" });
   logger.info({ server: nats.getServer() }, "connected to NATS (JetStream)");
-  const server = await startHttpServer({ host: config.host, port: config.ingestPort });
+  const server = await startHttpServer({ component: "ingest", host: config.host, port: config.ingestPort });
   logger.info({ host: config.host, port: server.port }, "ingest listening");
 
   const lifecycle = stopOnSignals({

@@ -1,8 +1,6 @@
 import { readConfig } from "@lumen/core";
+import { connectJetStream, startHttpServer, stopOnSignals } from "@lumen/core/runtime";
 import { pino } from "pino";
-import { startHttpServer } from "./http";
-import { stopOnSignals } from "./lifecycle";
-import { connectJetStream } from "./nats";
 
 const logger = pino({ name: "sidecar" });
 
@@ -11,7 +9,7 @@ try {
   logger.level = config.logLevel;
   const nats = await connectJetStream({ url: config.natsUrl, name: "lumen-sidecar" });
   logger.info({ server: nats.getServer() }, "connected to NATS (JetStream)");
-  const server = await startHttpServer({ host: config.sidecarHost, port: config.sidecarPort });
+  const server = await startHttpServer({ component: "sidecar", host: config.sidecarHost, port: config.sidecarPort });
   logger.info({ host: config.sidecarHost, port: server.port }, "sidecar listening");
 
   const lifecycle = stopOnSignals({

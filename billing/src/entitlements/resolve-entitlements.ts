@@ -74,7 +74,8 @@ export function resolveEntitlements({
         type: facts.type,
         included,
         unlimited,
-        reset: facts.type === "boolean" ? null : (item.reset ?? "billing_period"),
+        // Gauges are levels: they never reset (PRODUCT §2).
+        reset: facts.type === "boolean" ? null : facts.type === "gauge" ? "never" : (item.reset ?? "billing_period"),
         per: item.per ?? "customer",
         overageAllowed: item.price !== undefined,
         usageLimit: item.usageLimit ?? null,

@@ -1,13 +1,13 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HttpServer, startHttpServer } from "./http";
+import { type HttpServer, startHttpServer } from "./uws-http";
 
-describe("ingest HTTP", () => {
+describe("a component's uWebSockets.js server", () => {
   let server: HttpServer;
   let base: string;
 
   beforeAll(async () => {
-    server = await startHttpServer({ host: "127.0.0.1", port: 0 });
+    server = await startHttpServer({ component: "ingest", host: "127.0.0.1", port: 0 });
     base = `http://127.0.0.1:${server.port}`;
   });
   afterAll(() => server.close());
@@ -35,9 +35,9 @@ describe("ingest HTTP", () => {
 
   it("refuses a port another server of ours holds, rather than sharing it", async () => {
     const port = await findFreePort();
-    const first = await startHttpServer({ host: "127.0.0.1", port });
+    const first = await startHttpServer({ component: "ingest", host: "127.0.0.1", port });
     try {
-      await expect(startHttpServer({ host: "127.0.0.1", port })).rejects.toThrow(/cannot listen/);
+      await expect(startHttpServer({ component: "ingest", host: "127.0.0.1", port })).rejects.toThrow(/cannot listen/);
     } finally {
       first.close();
     }

@@ -1,6 +1,7 @@
 import uWS, { type HttpResponse, type us_listen_socket } from "uWebSockets.js";
 import { STATUS_CODES } from "node:http";
-import { LumenError, newId } from "@lumen/core";
+import { LumenError } from "../errors";
+import { newId } from "../ids";
 
 // uWS sets SO_REUSEPORT unless told otherwise, and a second process on a taken port would then
 // share it silently. The typings omit the (host, port, options, callback) form the binary accepts.
@@ -19,20 +20,32 @@ export interface HttpServer {
   close(): void;
 }
 
-/** The ingest HTTP app: only /healthz for now; the event routes come with the pipeline. */
-export function startHttpServer({ host, port }: { host: string; port: number }): Promise<HttpServer> {
-  const app = uWS
-    .App()
-    .get("/healthz", (res) => sendJson(res, 200, { status: "ok", component: "ingest" }))
-    .any("/*", (res, req) => {
-      const route = `${req.getMethod().toUpperCase()} ${req.getUrl()}`;
-      sendError(res, new LumenError("not_found", `No route ${route}`));
-    });
+/**
+ * A uWebSockets.js HTTP server for one component: `/healthz`, the routes the component adds, and the error
+ * envelope for anything else. Shared by ingest and the sidecar.
+ */
+export function startHttpServer({
+  component,
+  host,
+  port,
+  routes,
+}: {
+  component: string;
+  host: string;
+  port: number;
+  routes?: (app: uWS.TemplatedApp) => void;
+}): Promise<HttpServer> {
+  const app = uWS.App().get("/healthz", (res) => sendJson(res, 200, { status: "ok", component }));
+  routes?.(app);
+  app.any("/*", (res, req) => {
+    const route = `${req.getMethod().toUpperCase()} ${req.getUrl()}`;
+    sendError(res, new LumenError("not_found", `No route ${route}`));
+  });
   return new Promise((resolve, reject) => {
     const listen = app.listen.bind(app) as unknown as ListenExclusive;
     listen(host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (listenSocket) => {
       if (!listenSocket) {
-        reject(new Error(`ingest cannot listen on ${host}:${port} (in use, or not an address of this machine)`));
+        reject(new Error(`${component} cannot listen on ${host}:${port} (in use, or not an address of this machine)`));
         return;
       }
       resolve({
