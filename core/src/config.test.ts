@@ -18,6 +18,7 @@ describe("readConfig", () => {
       natsPrefix: "lumen",
       apiKeys: [],
       logLevel: "info",
+      partitions: 16,
     });
   });
 
@@ -92,3 +93,11 @@ function captureError(fn: () => unknown): unknown {
   }
   throw new Error("expected an error");
 }
+
+describe("LUMEN_PARTITIONS", () => {
+  it("reads a partition count and rejects nonsense with the variable's name", () => {
+    expect(readConfig({ LUMEN_PARTITIONS: "64" }).partitions).toBe(64);
+    expect(() => readConfig({ LUMEN_PARTITIONS: "0" })).toThrow(/LUMEN_PARTITIONS/);
+    expect(() => readConfig({ LUMEN_PARTITIONS: "many" })).toThrow(/LUMEN_PARTITIONS/);
+  });
+});

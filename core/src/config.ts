@@ -24,6 +24,8 @@ export interface LumenConfig {
   /** Keys from `LUMEN_API_KEY` (one key or a comma-separated list), registered at start-up. */
   apiKeys: string[];
   logLevel: LogLevel;
+  /** Partitions of the event stream (`LUMEN_PARTITIONS`), fixed when the stream is created. */
+  partitions: number;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -41,6 +43,7 @@ export const DEFAULT_CONFIG = {
   dataDir: "./.lumen",
   natsPrefix: "lumen",
   logLevel: "info",
+  partitions: 16,
 } as const satisfies Partial<LumenConfig>;
 
 const API_KEY_PREFIXES = ["lum_sk_test_", "lum_sk_live_"] as const;
@@ -61,6 +64,7 @@ export function readConfig(env: Environment = process.env): LumenConfig {
     natsPrefix: readNatsPrefix(env),
     apiKeys: readApiKeys(env),
     logLevel: readLogLevel(env),
+    partitions: readPartitions(env),
   };
 }
 
@@ -119,4 +123,14 @@ function readLogLevel(env: Environment): LogLevel {
 
 function invalidVariable(name: string, message: string): LumenError {
   return new LumenError("validation_error", message, [{ path: name, message }]);
+}
+
+function readPartitions(env: Environment): number {
+  const raw = readString(env, "LUMEN_PARTITIONS");
+  if (raw === undefined) return DEFAULT_CONFIG.partitions;
+  const partitions = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) {
+    throw invalidVariable("LUMEN_PARTITIONS", `LUMEN_PARTITIONS must be a whole number from 1 to 1024, got '${raw}'`);
+  }
+  return partitions;
 }

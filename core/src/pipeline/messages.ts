@@ -36,3 +36,85 @@ export interface PartitionWatermark {
 export interface QueryError {
   error: { code: string; message: string };
 }
+
+/**
+ * Query operations over NATS (request/reply, msgpack payloads). `owner:` operations go to
+ * `ownerSubject(partition, op)` and are answered by the partition's owner from memory; `query:` operations go
+ * to `querySubject(op)` (a queue group of all aggregators) and are answered from ClickHouse.
+ * Every reply is either the result or a `QueryError`.
+ */
+export const QUERY_OPERATIONS = {
+  /** owner: the customer's current counters → UsageSnapshot (empty counters when none). */
+  currentUsage: "usage.current",
+  /** query: per-bucket totals of one feature → TimeseriesResult. */
+  timeseries: "usage.timeseries",
+  /** query: raw events, newest first → EventsPage. */
+  events: "usage.events",
+  /** query: totals per (feature, entity) over [from, to), once the partition's watermark passed `waitUntil`. */
+  periodTotals: "usage.period_totals",
+} as const;
+
+export interface CurrentUsageRequest {
+  env: LumenEnv;
+  customer: string;
+}
+
+export interface TimeseriesRequest {
+  env: LumenEnv;
+  customer: string;
+  feature: string;
+  entity: string | null;
+  /** ms, half-open [from, to). */
+  from: number;
+  to: number;
+  granularity: "hour" | "day" | "month";
+}
+
+export interface TimeseriesResult {
+  points: { start: number; value: number }[];
+}
+
+export interface EventsRequest {
+  env: LumenEnv;
+  customer: string | null;
+  feature: string | null;
+  from: number | null;
+  to: number | null;
+  limit: number;
+  /** An event id from the previous page. */
+  startingAfter: string | null;
+}
+
+export interface EventsPage {
+  data: {
+    id: string;
+    customer: string;
+    feature: string | null;
+    event: string | null;
+    entity: string | null;
+    value: number;
+    properties: Record<string, string | number | boolean | null> | null;
+    timestamp: number;
+    receivedAt: number;
+    idempotencyKey: string | null;
+    /** false when the event repeated an idempotency key and was not counted. */
+    counted: boolean;
+    /** Metered features the event counted toward. */
+    features: string[];
+  }[];
+  hasMore: boolean;
+}
+
+export interface PeriodTotalsRequest {
+  env: LumenEnv;
+  customer: string;
+  from: number;
+  to: number;
+  /** Wall-clock ms the partition's watermark must reach before answering (billing's period close). */
+  waitUntil: number | null;
+}
+
+export interface PeriodTotalsResult {
+  totals: { feature: string; entity: string | null; value: number }[];
+  watermark: number;
+}
