@@ -1,7 +1,10 @@
-import { LumenError, readConfig, systemClock } from "@lumen/core";
+import { LumenError, pipelineNames, readConfig, systemClock } from "@lumen/core";
+import { connectJetStream } from "@lumen/core/runtime";
 import pino from "pino";
 import { migrate } from "./db/migrate";
 import { createPool } from "./db/pool";
+import { openNatsDefinitionStore } from "./definitions/definition-store";
+import { publishDefinitions } from "./definitions/publish-definitions";
 import { buildApp } from "./http/app";
 import { purgeIdempotencyKeys } from "./http/idempotency";
 import { jobHandlers } from "./jobs/handlers";
@@ -19,20 +22,31 @@ async function main(): Promise<void> {
   if (keys.created) {
     log.info({ bootstrapKeys: keys.created }, "bootstrap keys created: they are shown once, save them");
   }
+  const nats = await connectJetStream({ url: config.natsUrl, name: "lumen-billing" });
+  const names = pipelineNames(config.natsPrefix);
+  const definitions = await openNatsDefinitionStore(nats, names);
   const app = await buildApp({
     pool,
     clock: systemClock,
-    ready: async () => (await pool.query("SELECT 1")).rowCount === 1,
+    definitions,
+    ready: async () => (await pool.query("SELECT 1")).rowCount === 1 && !nats.isClosed(),
   });
   await app.listen({ host: config.host, port: config.apiPort });
   log.info({ address: `http://${config.host}:${config.apiPort}` }, "billing API listening");
 
   let stopping = false;
-  const worker = setInterval(() => {
-    if (stopping) return;
-    runDueJobs({ pool, clock: systemClock, handlers: jobHandlers, clockId: null, until: systemClock.now() }).catch(
-      (error) => log.error({ err: error }, "job run failed"),
-    );
+  let busy = false;
+  const worker = setInterval(async () => {
+    if (stopping || busy) return;
+    busy = true;
+    try {
+      await runDueJobs({ pool, clock: systemClock, handlers: jobHandlers, clockId: null, until: systemClock.now() });
+      await publishDefinitions({ pool, clock: systemClock, store: definitions });
+    } catch (error) {
+      log.error({ err: error }, "background work failed");
+    } finally {
+      busy = false;
+    }
   }, JOB_POLL_MS);
   const purge = setInterval(() => purgeIdempotencyKeys(pool).catch(() => {}), 3_600_000);
 
@@ -42,6 +56,7 @@ async function main(): Promise<void> {
     clearInterval(worker);
     clearInterval(purge);
     await app.close();
+    await nats.drain().catch(() => {});
     await pool.end();
     process.exit(0);
   };

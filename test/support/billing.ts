@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "@lumen/core";
 import type { EngineContext, Env } from "../../billing/src/context";
+import type { DefinitionStore } from "../../billing/src/definitions/definition-store";
 import { buildApp, type LumenApp } from "../../billing/src/http/app";
 import { registerKey } from "../../billing/src/keys/api-keys";
 import { createTestDatabase, type TestDatabase } from "./database";
@@ -23,11 +24,17 @@ export interface TestBilling {
 }
 
 /** The billing API on its own fresh database, driven in-process through Fastify's inject. */
-export async function startTestBilling({ clock = systemClock }: { clock?: Clock } = {}): Promise<TestBilling> {
+export async function startTestBilling({
+  clock = systemClock,
+  definitions,
+}: {
+  clock?: Clock;
+  definitions?: DefinitionStore;
+} = {}): Promise<TestBilling> {
   const database = await createTestDatabase();
   await registerKey(database.pool, TEST_KEY, "test");
   await registerKey(database.pool, LIVE_KEY, "test");
-  const app = await buildApp({ pool: database.pool, clock });
+  const app = await buildApp({ pool: database.pool, clock, ...(definitions ? { definitions } : {}) });
   return {
     app,
     database,

@@ -28,4 +28,13 @@ export async function recordHistory(ctx: EngineContext, input: HistoryInput): Pr
       input.after === null ? null : JSON.stringify(input.after),
     ],
   );
+  // Every change is also a reason to push the customer's definition (or the catalog) again.
+  const kind = input.customerId ? "customer" : input.objectType === "feature" ? "catalog" : null;
+  if (kind) {
+    await db(ctx).query("INSERT INTO definition_outbox (env, kind, key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [
+      ctx.env,
+      kind,
+      input.customerId ?? ctx.env,
+    ]);
+  }
 }

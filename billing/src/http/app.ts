@@ -12,6 +12,8 @@ import { jsonSchemaTransform, type ZodTypeProvider } from "fastify-type-provider
 import { appendAuditEntry } from "../audit/audit-log";
 import type { EngineContext } from "../context";
 import type { Pool } from "../db/pool";
+import type { DefinitionStore } from "../definitions/definition-store";
+import { publishDefinitions } from "../definitions/publish-definitions";
 import { registerRoutes } from "../routes";
 import { createAuthenticator } from "./auth";
 import { toErrorResponse } from "./error-envelope";
@@ -34,6 +36,8 @@ export interface AppOptions {
   logger?: boolean;
   /** Answers whether the process's dependencies are ready (PostgreSQL, NATS). */
   ready?: () => Promise<boolean>;
+  /** Where entitlement definitions are pushed after each write (NATS KV); none in some tests. */
+  definitions?: DefinitionStore;
 }
 
 export type LumenApp = FastifyInstance<
@@ -44,7 +48,7 @@ export type LumenApp = FastifyInstance<
   ZodTypeProvider
 >;
 
-export async function buildApp({ pool, clock, logger = false, ready }: AppOptions): Promise<LumenApp> {
+export async function buildApp({ pool, clock, logger = false, ready, definitions }: AppOptions): Promise<LumenApp> {
   const app = Fastify({
     logger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -121,6 +125,12 @@ export async function buildApp({ pool, clock, logger = false, ready }: AppOption
         requestId: request.id,
         bodyHash: request.body === undefined ? null : sha256Hex(canonicalJson(request.body)),
       });
+    }
+    // Push changed definitions before answering, so that a check right after a write sees it.
+    if (isWrite && definitions && reply.statusCode < 300) {
+      await publishDefinitions({ pool, clock, store: definitions }).catch((error) =>
+        request.log.error({ err: error }, "definition push failed; the timer retries"),
+      );
     }
     return payload;
   });
