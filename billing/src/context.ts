@@ -1,5 +1,6 @@
 import type { Clock } from "@lumen/core";
 import type { Pool, PoolClient, Queryable } from "./db/pool";
+import type { PipelineClient } from "./pipeline/pipeline-client";
 
 export type Env = "test" | "live";
 
@@ -12,6 +13,8 @@ export interface EngineContext {
   clock: Clock;
   /** The API key id that made the request, or "system" for jobs. */
   actor: string;
+  /** The metering pipeline (NATS), when this process is connected to it. */
+  pipeline?: PipelineClient;
 }
 
 export function db(ctx: EngineContext): Queryable {
