@@ -1,4 +1,4 @@
-import type { Clock } from "@lumen/core";
+import { type Clock, fixedClock } from "@lumen/core";
 import type { Pool, PoolClient, Queryable } from "./db/pool";
 import type { PipelineClient } from "./pipeline/pipeline-client";
 
@@ -21,13 +21,16 @@ export function db(ctx: EngineContext): Queryable {
   return ctx.tx ?? ctx.pool;
 }
 
-/** Runs `fn` in a transaction; reuses the outer one when the context already has it. */
+/**
+ * Runs `fn` in a transaction; reuses the outer one when the context already has it. A transaction happens
+ * at one instant: its clock is frozen at the start, so every row it writes carries the same time.
+ */
 export async function withTransaction<T>(ctx: EngineContext, fn: (ctx: EngineContext) => Promise<T>): Promise<T> {
   if (ctx.tx) return fn(ctx);
   const client = await ctx.pool.connect();
   try {
     await client.query("BEGIN");
-    const result = await fn({ ...ctx, tx: client });
+    const result = await fn({ ...ctx, tx: client, clock: fixedClock(ctx.clock.now()) });
     await client.query("COMMIT");
     return result;
   } catch (error) {

@@ -122,6 +122,7 @@ describe("npm start, driven through the SDK", () => {
       "customer.created",
       "seat.added",
       "seat.added",
+      "customer.updated",
       "subscription.created",
       "subscription.trial_ended",
       "subscription.renewed",

@@ -1,16 +1,11 @@
 import { LumenError, newId } from "@lumen/core";
 import { customerNow } from "../clocks/customer-time";
 import { db, type EngineContext, withTransaction } from "../context";
-import { loadCustomer } from "../customers/customer-record";
 import { recordHistory } from "../history/record-history";
 import { switchPlanNow } from "../subscriptions/compute-attach";
+import { lockSubscription } from "../subscriptions/lock-subscription";
 import { scheduleRenewal } from "../subscriptions/renewal-job";
-import {
-  loadSubscription,
-  type Subscription,
-  serializeSubscription,
-  updateSubscription,
-} from "../subscriptions/subscription-record";
+import { type Subscription, serializeSubscription, updateSubscription } from "../subscriptions/subscription-record";
 import { loadPlanHead, loadPlanVersion } from "./plan-record";
 import { migratePlanInput } from "./schemas";
 
@@ -29,18 +24,31 @@ export async function migratePlan({ ctx, id, input }: { ctx: EngineContext; id: 
         { path: "toVersion", message: "addOn differs from the source version" },
       ]);
     }
+    if (from.definition.group !== to.definition.group) {
+      throw new LumenError("validation_error", "Cannot migrate between versions of different groups", [
+        { path: "toVersion", message: `group differs from the source version's '${from.definition.group}'` },
+      ]);
+    }
     const { rows } = await db(ctx).query<{ id: string }>(
       `SELECT id FROM subscriptions WHERE env = $1 AND plan_id = $2 AND plan_version = $3 AND ended_at IS NULL
-       ORDER BY id FOR UPDATE`,
+       ORDER BY id`,
       [ctx.env, id, parsed.fromVersion],
     );
+    let migrated = 0;
     for (const { id: subscriptionId } of rows) {
-      const before = await loadSubscription(ctx, subscriptionId);
-      const customer = await loadCustomer(ctx, before.customer);
+      const { sub: before, customer } = await lockSubscription(ctx, subscriptionId);
+      // Re-checked under the lock; and a customer's own next step (a cancel or a change to another plan) wins.
+      if (before.endedAt || before.plan !== id || before.planVersion !== parsed.fromVersion) continue;
+      if (parsed.when === "next_period" && (before.cancelAtPeriodEnd || before.scheduledChange)) continue;
       const now = await customerNow(ctx, customer);
       const after: Subscription =
         parsed.when === "now"
-          ? switchPlanNow({ current: before, currentPlan: from, target: to, now })
+          ? {
+              ...switchPlanNow({ current: before, currentPlan: from, target: to, now }),
+              cancelAtPeriodEnd: before.cancelAtPeriodEnd,
+              canceledAt: before.canceledAt,
+              scheduledChange: before.scheduledChange,
+            }
           : {
               ...before,
               scheduledChange: { plan: id, planVersion: to.version, at: before.currentPeriodEnd },
@@ -58,6 +66,7 @@ export async function migratePlan({ ctx, id, input }: { ctx: EngineContext; id: 
         after: serializeSubscription(after),
       });
       await scheduleRenewal(ctx, after, customer.testClockId);
+      migrated++;
     }
     await db(ctx).query(
       `INSERT INTO plan_migrations (id, env, plan_id, from_version, to_version, "when", migrated, actor, created_at)
@@ -69,11 +78,11 @@ export async function migratePlan({ ctx, id, input }: { ctx: EngineContext; id: 
         parsed.fromVersion,
         parsed.toVersion,
         parsed.when,
-        rows.length,
+        migrated,
         ctx.actor,
         ctx.clock.now(),
       ],
     );
-    return { migrated: rows.length };
+    return { migrated };
   });
 }

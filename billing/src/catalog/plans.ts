@@ -25,7 +25,9 @@ async function checkDefinition(ctx: EngineContext, planId: string, definition: P
   const first = details[0];
   if (first) throw new LumenError("validation_error", `Invalid ${first.path}: ${first.message}`, details);
   if (definition.default && !definition.addOn) {
-    // One default plan per group: new customers get exactly one plan of each group.
+    // One default plan per group: new customers get exactly one plan of each group. The lock serialises
+    // concurrent creations of defaults in one group until the transaction ends.
+    await db(ctx).query("SELECT pg_advisory_xact_lock(hashtext($1))", [`lumen.default.${ctx.env}.${definition.group}`]);
     const { rows } = await db(ctx).query<{ id: string }>(
       `SELECT p.id FROM plans p JOIN plan_versions v ON v.env = p.env AND v.plan_id = p.id AND v.version = p.latest_version
        WHERE p.env = $1 AND p.id <> $2 AND p.archived_at IS NULL AND (v.definition->>'default')::boolean

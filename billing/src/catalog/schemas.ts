@@ -186,7 +186,7 @@ const featureItemFields = z.strictObject({
   price: price.optional(),
   usageLimit: z.number().positive().optional(),
   rollover: z.strictObject({ max: z.number().nonnegative() }).optional(),
-  trialDays: z.number().int().positive().optional(),
+  trialDays: z.number().int().positive().max(3650).optional(),
   billingInterval: planInterval.optional(),
 });
 
@@ -235,7 +235,7 @@ const planDefinitionFields = {
   group: z.string().min(1).default("main"),
   default: z.boolean().default(false),
   addOn: z.boolean().default(false),
-  trialDays: z.number().int().nonnegative().default(0),
+  trialDays: z.number().int().nonnegative().max(3650).default(0),
   items: z
     .array(planItem)
     .max(100)

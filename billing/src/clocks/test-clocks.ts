@@ -104,14 +104,20 @@ export async function advanceTestClock({
         { path: "frozenTime", message: `must not be before ${clock.frozen_time.toISOString()}` },
       ]);
     }
-    const ran = await runDueJobs({
+    const { ran, failed } = await runDueJobs({
       pool: ctx.pool,
       clock: ctx.clock,
       handlers,
       clockId: id,
       env: ctx.env,
       until: parsed.frozenTime,
+      stopOnFailure: true,
     });
+    const first = failed[0];
+    if (first) {
+      // The clock stays where the failed work left it; nothing after it has run.
+      throw new LumenError("internal", `Due work '${first.key}' failed and the clock stopped there: ${first.error}`);
+    }
     const { rows } = await db(ctx).query<TestClockRow>(
       "UPDATE test_clocks SET frozen_time = $3 WHERE env = $1 AND id = $2 RETURNING *",
       [ctx.env, id, parsed.frozenTime],

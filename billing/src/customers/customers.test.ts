@@ -31,8 +31,10 @@ describe("customers", () => {
     expect(updated.body.email).toBe("billing@acme.test");
     const history = await call("GET", "/v1/customers/acme/history");
     const types = history.body.data.map((h: { type: string }) => h.type);
-    expect(types).toEqual(["customer.created", "subscription.created", "customer.updated"]);
-    const change = history.body.data[2];
+    // The default plan fixes the currency (a version of its own), then the PATCH.
+    expect(types).toEqual(["customer.created", "customer.updated", "subscription.created", "customer.updated"]);
+    expect(history.body.data[1].after.currency).toBe("USD");
+    const change = history.body.data[3];
     expect(change.before.name).toBe("Acme Inc");
     expect(change.after.name).toBe("Acme GmbH");
     expect(change.actor).toMatch(/^key_/);

@@ -4,6 +4,7 @@ import { recordHistory } from "../history/record-history";
 import { cancelSubscription } from "../subscriptions/cancel-subscription";
 import { listLiveSubscriptions } from "../subscriptions/subscription-record";
 import { loadCustomer, serializeCustomer } from "./customer-record";
+import { deleteEntity } from "./entities";
 
 /** `DELETE /v1/customers/:id`: ends its subscriptions now and hides it; its history stays. */
 export async function deleteCustomer({ ctx, id }: { ctx: EngineContext; id: string }) {
@@ -13,11 +14,12 @@ export async function deleteCustomer({ ctx, id }: { ctx: EngineContext; id: stri
       await cancelSubscription({ ctx, id: sub.id, input: { when: "now" }, fallBackToDefault: false });
     }
     const now = await customerNow(ctx, customer);
-    // Its entities go with it, so their ids are free again.
-    await db(ctx).query(
-      "UPDATE entities SET deleted_at = $3 WHERE env = $1 AND customer_id = $2 AND deleted_at IS NULL",
-      [ctx.env, id, now],
+    // Its entities go with it, so their ids are free again; each removal is a version like any other.
+    const { rows: entities } = await db(ctx).query<{ id: string }>(
+      "SELECT id FROM entities WHERE env = $1 AND customer_id = $2 AND deleted_at IS NULL ORDER BY id",
+      [ctx.env, id],
     );
+    for (const entity of entities) await deleteEntity({ ctx, customerId: id, entityId: entity.id });
     await db(ctx).query("UPDATE customers SET deleted_at = $3, version = version + 1 WHERE env = $1 AND id = $2", [
       ctx.env,
       id,

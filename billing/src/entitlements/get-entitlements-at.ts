@@ -40,6 +40,7 @@ export async function getEntitlementsAt({
       id: after.id,
       status: after.status,
       createdAt: new Date(after.createdAt),
+      planStartedAt: new Date(after.planStartedAt ?? after.createdAt),
       endedAt: after.endedAt ? new Date(after.endedAt) : null,
       plan: await planOf(after.plan, after.planVersion),
     });
@@ -55,7 +56,8 @@ export async function getEntitlementsAt({
   };
 }
 
-type SerializedSubscription = Omit<Subscription, "createdAt" | "endedAt" | "version"> & {
+type SerializedSubscription = Omit<Subscription, "createdAt" | "endedAt" | "version" | "planStartedAt"> & {
   createdAt: string;
+  planStartedAt?: string;
   endedAt: string | null;
 };

@@ -9,6 +9,8 @@ export interface SubscriptionFacts {
   id: string;
   status: SubscriptionStatus;
   createdAt: Date;
+  /** When the current plan took effect; feature trials count from here. Defaults to createdAt. */
+  planStartedAt?: Date;
   endedAt: Date | null;
   plan: PlanVersion;
 }
@@ -57,7 +59,8 @@ export function resolveEntitlements({
       if (item.type !== "feature") continue;
       const facts = features.get(item.feature);
       if (!facts) continue;
-      const trialEndsAt = item.trialDays ? new Date(sub.createdAt.getTime() + item.trialDays * DAY_MS) : null;
+      const trialStart = sub.planStartedAt ?? sub.createdAt;
+      const trialEndsAt = item.trialDays ? new Date(trialStart.getTime() + item.trialDays * DAY_MS) : null;
       if (trialEndsAt && trialEndsAt.getTime() <= at.getTime()) continue;
       const unlimited = item.included === "unlimited";
       const included = typeof item.included === "number" ? item.included : 0;

@@ -38,6 +38,10 @@ function toLumenError(error: unknown): LumenError {
     // PostgreSQL data exceptions (class 22) come from values the request carried.
     if (pgCode.startsWith("22")) return new LumenError("validation_error", String(error.message ?? "Invalid value"));
     if (pgCode === "23505") return new LumenError("conflict", "The object already exists");
+    // Deadlocks and serialization failures: another request changed the same objects; a retry succeeds.
+    if (pgCode === "40P01" || pgCode === "40001") {
+      return new LumenError("conflict", "A concurrent request changed the same objects; retry the request");
+    }
     const status = typeof error.statusCode === "number" ? error.statusCode : 500;
     if (status === 413) return new LumenError("payload_too_large", "The request body is larger than the limit");
     if (status === 404) return new LumenError("not_found", String(error.message ?? "Not found"));

@@ -17,3 +17,6 @@ export interface ListResult<T> {
 export function toListResult<Row, T>(rows: Row[], limit: number, map: (row: Row) => T): ListResult<T> {
   return { data: rows.slice(0, limit).map(map), hasMore: rows.length > limit };
 }
+
+/** Actions without parameters (`…/archive`, `…/resume`) still refuse unknown fields (PRODUCT §1). */
+export const emptyBody = z.strictObject({}).nullish();

@@ -54,8 +54,8 @@ describe("runDueJobs", () => {
         until: new Date("2026-01-15T00:00:00Z"),
       }),
     );
-    const counts = await Promise.all(workers);
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(15);
+    const results = await Promise.all(workers);
+    expect(results.reduce((sum, result) => sum + result.ran, 0)).toBe(15);
     expect(new Set(ran).size).toBe(15);
     expect([...ran].sort()).toEqual(Array.from({ length: 15 }, (_, i) => `job-${String(i + 1).padStart(2, "0")}`));
   });
@@ -74,13 +74,14 @@ describe("runDueJobs", () => {
       );
       throw new Error("boom");
     };
-    await runDueJobs({
+    const result = await runDueJobs({
       pool: database.pool,
       clock: systemClock,
       handlers: { boom: handler },
       clockId: "clk_fail",
       until: new Date("2026-02-01T00:00:00Z"),
     });
+    expect(result.failed.map((failure) => failure.key)).toEqual(["fails"]);
     const { rows } = await database.pool.query("SELECT status, attempts, last_error FROM jobs WHERE key = 'fails'");
     expect(rows[0]).toMatchObject({ status: "failed", attempts: 5 });
     expect(rows[0].last_error).toContain("boom");

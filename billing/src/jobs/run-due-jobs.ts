@@ -41,7 +41,8 @@ export async function runDueJobs({
   clockId,
   env,
   until,
-  limit = 10_000,
+  limit = Number.POSITIVE_INFINITY,
+  stopOnFailure = false,
 }: {
   pool: Pool;
   clock: Clock;
@@ -50,8 +51,11 @@ export async function runDueJobs({
   env?: Env;
   until: Date;
   limit?: number;
-}): Promise<number> {
+  /** Stop at a job that failed for good (a test clock must not run later work past it). */
+  stopOnFailure?: boolean;
+}): Promise<{ ran: number; failed: { key: string; error: string }[] }> {
   let ran = 0;
+  const failed: { key: string; error: string }[] = [];
   while (ran < limit) {
     const client = await pool.connect();
     let job: Job | null = null;
@@ -66,7 +70,7 @@ export async function runDueJobs({
       const row = rows[0];
       if (!row) {
         await client.query("COMMIT");
-        return ran;
+        return { ran, failed };
       }
       job = {
         id: row.id,
@@ -95,15 +99,23 @@ export async function runDueJobs({
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
       if (!job) throw error;
-      await pool.query(
+      const message = String(error instanceof Error ? error.stack : error);
+      // A job of a test clock retries at once (its clock is what moves time); a real-time job backs off
+      // 2^attempts seconds, so that a passing conflict or outage does not use up its attempts.
+      const { rows } = await pool.query<{ status: string }>(
         `UPDATE jobs SET attempts = attempts + 1, last_error = $2,
-           status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END
-         WHERE id = $1`,
-        [job.id, String(error instanceof Error ? error.stack : error), MAX_ATTEMPTS],
+           status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END,
+           run_at = CASE WHEN clock_id IS NULL THEN now() + make_interval(secs => power(2, attempts + 1)) ELSE run_at END
+         WHERE id = $1 RETURNING status`,
+        [job.id, message, MAX_ATTEMPTS],
       );
+      if (rows[0]?.status === "failed") {
+        failed.push({ key: job.key, error: message.split("\n")[0] ?? message });
+        if (stopOnFailure) return { ran, failed };
+      }
     } finally {
       client.release();
     }
   }
-  return ran;
+  return { ran, failed };
 }

@@ -18,7 +18,7 @@ import {
   updatePlanInput,
 } from "../catalog/schemas";
 import type { LumenApp } from "../http/app";
-import { listQuery } from "../http/list-query";
+import { emptyBody, listQuery } from "../http/list-query";
 import { idParams, versionParams } from "./params";
 
 export function registerCatalogRoutes(app: LumenApp): void {
@@ -35,9 +35,10 @@ export function registerCatalogRoutes(app: LumenApp): void {
   app.patch("/v1/features/:id", { schema: { ...features, params: idParams, body: updateFeatureInput } }, (req) =>
     updateFeature({ ctx: req.ctx, id: req.params.id, input: req.body }),
   );
-  app.post("/v1/features/:id/archive", { schema: { ...features, params: idParams } }, (req) =>
-    archiveFeature({ ctx: req.ctx, id: req.params.id }),
-  );
+  app.post("/v1/features/:id/archive", { schema: { ...features, params: idParams, body: emptyBody } }, (req) => {
+    emptyBody.parse(req.body);
+    return archiveFeature({ ctx: req.ctx, id: req.params.id });
+  });
 
   const plans = { tags: ["plans"] };
   app.post("/v1/plans", { schema: { ...plans, body: createPlanInput } }, (req) =>
@@ -58,9 +59,10 @@ export function registerCatalogRoutes(app: LumenApp): void {
   app.get("/v1/plans/:id/versions/:version", { schema: { ...plans, params: versionParams } }, (req) =>
     getPlanVersion({ ctx: req.ctx, id: req.params.id, version: req.params.version }),
   );
-  app.post("/v1/plans/:id/archive", { schema: { ...plans, params: idParams } }, (req) =>
-    archivePlan({ ctx: req.ctx, id: req.params.id }),
-  );
+  app.post("/v1/plans/:id/archive", { schema: { ...plans, params: idParams, body: emptyBody } }, (req) => {
+    emptyBody.parse(req.body);
+    return archivePlan({ ctx: req.ctx, id: req.params.id });
+  });
   app.post("/v1/plans/:id/migrate", { schema: { ...plans, params: idParams, body: migratePlanInput } }, (req) =>
     migratePlan({ ctx: req.ctx, id: req.params.id, input: req.body }),
   );

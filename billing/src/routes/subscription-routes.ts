@@ -8,7 +8,7 @@ import {
   listTestClocks,
 } from "../clocks/test-clocks";
 import type { LumenApp } from "../http/app";
-import { listQuery } from "../http/list-query";
+import { emptyBody, listQuery } from "../http/list-query";
 import { jobHandlers } from "../jobs/handlers";
 import { attachPlan } from "../subscriptions/attach-plan";
 import { cancelSubscription, getSubscription, resumeSubscription } from "../subscriptions/cancel-subscription";
@@ -28,8 +28,13 @@ export function registerSubscriptionRoutes(app: LumenApp): void {
     { schema: { ...subscriptions, params: idParams, body: cancelInput.optional() } },
     (req) => cancelSubscription({ ctx: req.ctx, id: req.params.id, input: req.body }),
   );
-  app.post("/v1/subscriptions/:id/resume", { schema: { ...subscriptions, params: idParams } }, (req) =>
-    resumeSubscription({ ctx: req.ctx, id: req.params.id }),
+  app.post(
+    "/v1/subscriptions/:id/resume",
+    { schema: { ...subscriptions, params: idParams, body: emptyBody } },
+    (req) => {
+      emptyBody.parse(req.body);
+      return resumeSubscription({ ctx: req.ctx, id: req.params.id });
+    },
   );
 
   const clocks = { tags: ["test clocks"] };

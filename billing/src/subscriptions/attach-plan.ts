@@ -2,9 +2,11 @@ import { LumenError, newId } from "@lumen/core";
 import { loadFeatureCatalog } from "../catalog/features";
 import { monthlyAmount } from "../catalog/plan-price";
 import { loadPlanHead, loadPlanVersion, type PlanVersion } from "../catalog/plan-record";
+import { findSeatItem } from "../catalog/plan-rules";
 import { customerNow } from "../clocks/customer-time";
 import { db, type EngineContext, withTransaction } from "../context";
 import { loadCustomer } from "../customers/customer-record";
+import { updateCustomer } from "../customers/update-customer";
 import { recordHistory } from "../history/record-history";
 import { type AttachDecision, computeAttach } from "./compute-attach";
 import { scheduleRenewal } from "./renewal-job";
@@ -33,11 +35,13 @@ export async function attachPlan({ ctx, input }: { ctx: EngineContext; input: At
       );
     }
     const now = await customerNow(ctx, customer);
-    const live = await listLiveSubscriptions(ctx, customer.id);
+    const live = await listLiveSubscriptions(ctx, customer.id, { forUpdate: true });
     const livePlans = new Map<string, PlanVersion>();
     for (const sub of live) livePlans.set(sub.id, await loadPlanVersion(ctx, sub.plan, sub.planVersion));
-    const seats = await countSeats(ctx, customer.id);
+    const seats = await countEntitiesByFeature(ctx, customer.id);
     const features = await loadFeatureCatalog(ctx);
+    // Each plan is priced at the customer's count of its own seat feature.
+    const seatsOf = (plan: PlanVersion) => seats.get(findSeatItem(plan.definition, features)?.feature ?? "") ?? 0;
     const { rows: trials } = await db(ctx).query(
       "SELECT 1 FROM trials WHERE env = $1 AND customer_id = $2 AND plan_id = $3",
       [ctx.env, customer.id, target.plan],
@@ -52,17 +56,14 @@ export async function attachPlan({ ctx, input }: { ctx: EngineContext; input: At
       live,
       livePlans,
       hadTrial: trials.length > 0,
-      monthlyAmountOf: (plan) => monthlyAmount(plan.definition, { seats, features }),
+      monthlyAmountOf: (plan) => monthlyAmount(plan.definition, { seats: seatsOf(plan), features }),
       newSubscriptionId: newId("sub"),
     });
 
     // execute
     if (!customer.currency) {
-      await db(ctx).query("UPDATE customers SET currency = $3 WHERE env = $1 AND id = $2", [
-        ctx.env,
-        customer.id,
-        currency,
-      ]);
+      // The first plan fixes the customer's currency: a new customer version, like any change.
+      await updateCustomer({ ctx, id: customer.id, input: { currency } });
     }
     const subscription = await executeAttach(ctx, decision, now, customer.testClockId);
     return { subscription: serializeSubscription(subscription), invoice: null, checkoutUrl: null };
@@ -105,11 +106,12 @@ async function executeAttach(ctx: EngineContext, decision: AttachDecision, now: 
   return decision.after;
 }
 
-/** Active entities of the customer: the seat quantity that per-seat prices multiply. */
-export async function countSeats(ctx: EngineContext, customerId: string): Promise<number> {
-  const { rows } = await db(ctx).query<{ count: number }>(
-    "SELECT count(*)::int AS count FROM entities WHERE env = $1 AND customer_id = $2 AND deleted_at IS NULL",
+/** Active entities of the customer per gauge feature: the quantities that per-seat prices multiply. */
+async function countEntitiesByFeature(ctx: EngineContext, customerId: string): Promise<Map<string, number>> {
+  const { rows } = await db(ctx).query<{ feature: string; count: number }>(
+    `SELECT feature, count(*)::int AS count FROM entities WHERE env = $1 AND customer_id = $2 AND deleted_at IS NULL
+     GROUP BY feature`,
     [ctx.env, customerId],
   );
-  return rows[0]?.count ?? 0;
+  return new Map(rows.map((row) => [row.feature, row.count]));
 }

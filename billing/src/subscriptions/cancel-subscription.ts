@@ -1,9 +1,9 @@
 import { LumenError } from "@lumen/core";
 import { customerNow } from "../clocks/customer-time";
 import { type EngineContext, withTransaction } from "../context";
-import { loadCustomer } from "../customers/customer-record";
 import { recordHistory } from "../history/record-history";
 import { attachGroupDefault } from "./attach-group-default";
+import { lockSubscription } from "./lock-subscription";
 import { type CancelInput, cancelInput } from "./schemas";
 import { loadSubscription, type Subscription, serializeSubscription, updateSubscription } from "./subscription-record";
 
@@ -22,9 +22,9 @@ export async function cancelSubscription({
 }) {
   const parsed = cancelInput.parse(input ?? {});
   return withTransaction(ctx, async (ctx) => {
-    const sub = await loadSubscription(ctx, id, { forUpdate: true });
+    const { sub, customer } = await lockSubscription(ctx, id);
     if (sub.endedAt) throw new LumenError("conflict", `Subscription '${id}' has already ended`);
-    const now = await customerNow(ctx, await loadCustomer(ctx, sub.customer));
+    const now = await customerNow(ctx, customer);
     const after: Subscription =
       parsed.when === "now"
         ? { ...sub, status: "canceled", canceledAt: now, endedAt: now, cancelAtPeriodEnd: false, scheduledChange: null }
@@ -48,10 +48,10 @@ export async function cancelSubscription({
 /** `POST /v1/subscriptions/:id/resume`: undoes a scheduled cancel. */
 export async function resumeSubscription({ ctx, id }: { ctx: EngineContext; id: string }) {
   return withTransaction(ctx, async (ctx) => {
-    const sub = await loadSubscription(ctx, id, { forUpdate: true });
+    const { sub, customer } = await lockSubscription(ctx, id);
     if (sub.endedAt) throw new LumenError("conflict", `Subscription '${id}' has ended and cannot be resumed`);
     if (!sub.cancelAtPeriodEnd) throw new LumenError("conflict", `Subscription '${id}' has no scheduled cancel`);
-    const now = await customerNow(ctx, await loadCustomer(ctx, sub.customer));
+    const now = await customerNow(ctx, customer);
     const next: Subscription = {
       ...sub,
       cancelAtPeriodEnd: false,

@@ -45,6 +45,7 @@ function subscriptionOn(target: PlanVersion, overrides: Partial<Subscription> = 
     canceledAt: null,
     endedAt: null,
     scheduledChange: null,
+    planStartedAt: start,
     version: 1,
     createdAt: start,
     updatedAt: start,

@@ -51,6 +51,9 @@ export function computeAttach(setup: AttachSetup): AttachDecision {
     const after: Subscription = {
       ...current,
       scheduledChange: { plan: target.plan, planVersion: target.version, at: current.currentPeriodEnd },
+      // Choosing the next plan undoes a scheduled cancel, as an immediate change does.
+      cancelAtPeriodEnd: false,
+      canceledAt: null,
       version: current.version + 1,
       updatedAt: setup.now,
     };
@@ -94,6 +97,7 @@ export function switchPlanNow({
     plan: target.plan,
     planVersion: target.version,
     group: target.definition.group ?? null,
+    planStartedAt: now,
     billingAnchor: anchor,
     currentPeriodStart: keepsPeriod ? current.currentPeriodStart : now,
     currentPeriodEnd: keepsPeriod ? current.currentPeriodEnd : nextBoundaryAfter({ anchor, interval, at: now }),
@@ -146,6 +150,7 @@ function newSubscription(setup: AttachSetup): Subscription {
     canceledAt: null,
     endedAt: null,
     scheduledChange: null,
+    planStartedAt: now,
     version: 1,
     createdAt: now,
     updatedAt: now,

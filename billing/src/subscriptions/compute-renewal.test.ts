@@ -32,6 +32,7 @@ function subscription(overrides: Partial<Subscription> = {}): Subscription {
     canceledAt: null,
     endedAt: null,
     scheduledChange: null,
+    planStartedAt: start,
     version: 1,
     createdAt: start,
     updatedAt: start,

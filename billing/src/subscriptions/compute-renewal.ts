@@ -52,6 +52,7 @@ export function computeRenewal({
       group: nextPlan.definition.addOn ? null : (nextPlan.definition.group ?? null),
       billingAnchor: newInterval === interval ? after.billingAnchor : boundary,
       scheduledChange: null,
+      planStartedAt: boundary,
     };
     interval = newInterval;
     events.push("subscription.plan_changed");

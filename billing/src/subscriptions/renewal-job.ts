@@ -5,6 +5,7 @@ import type { Job } from "../jobs/run-due-jobs";
 import { scheduleJob } from "../jobs/schedule-job";
 import { attachGroupDefault } from "./attach-group-default";
 import { computeRenewal } from "./compute-renewal";
+import { lockSubscription } from "./lock-subscription";
 import { loadSubscription, type Subscription, serializeSubscription, updateSubscription } from "./subscription-record";
 
 export const RENEWAL_JOB = "subscription.renew";
@@ -24,7 +25,7 @@ export async function scheduleRenewal(ctx: EngineContext, sub: Subscription, clo
 /** Setup → compute → execute, inside the job's transaction. */
 export async function runRenewalJob(ctx: EngineContext, job: Job): Promise<void> {
   const subscriptionId = String(job.payload.subscription);
-  const sub = await loadSubscription(ctx, subscriptionId, { forUpdate: true });
+  const { sub } = await lockSubscription(ctx, subscriptionId);
   // A plan change or cancel since scheduling moved the period: this job is stale, the new one will run.
   if (sub.endedAt || sub.currentPeriodEnd.toISOString() !== job.payload.periodEnd) return;
   const currentPlan = await loadPlanVersion(ctx, sub.plan, sub.planVersion);
