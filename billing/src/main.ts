@@ -10,6 +10,7 @@ import { purgeIdempotencyKeys } from "./http/idempotency";
 import { jobHandlers } from "./jobs/handlers";
 import { runDueJobs } from "./jobs/run-due-jobs";
 import { bootstrapKeys } from "./keys/bootstrap";
+import { openPipelineClient } from "./pipeline/pipeline-client";
 
 const JOB_POLL_MS = 1_000;
 const log = pino({ name: "billing", level: process.env.LUMEN_LOG_LEVEL ?? "info" });
@@ -25,10 +26,12 @@ async function main(): Promise<void> {
   const nats = await connectJetStream({ url: config.natsUrl, name: "lumen-billing" });
   const names = pipelineNames(config.natsPrefix);
   const definitions = await openNatsDefinitionStore(nats, names);
+  const pipeline = await openPipelineClient({ nats, names, partitions: config.partitions });
   const app = await buildApp({
     pool,
     clock: systemClock,
     definitions,
+    pipeline,
     ready: async () => (await pool.query("SELECT 1")).rowCount === 1 && !nats.isClosed(),
   });
   await app.listen({ host: config.host, port: config.apiPort });
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
     clearInterval(worker);
     clearInterval(purge);
     await app.close();
+    await pipeline.close().catch(() => {});
     await nats.drain().catch(() => {});
     await pool.end();
     process.exit(0);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Lumen } from "../../sdk/src";
+import { testNatsPrefix } from "../support/nats-prefix";
 import { freePorts } from "../support/ports";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -62,7 +63,7 @@ beforeAll(async () => {
     // The launcher creates this database; the global teardown drops it.
     DATABASE_URL: `postgres://postgres@127.0.0.1:5432/lumen_${run}_e2e${randomBytes(3).toString("hex")}`,
     LUMEN_DATA_DIR: dataDir,
-    LUMEN_NATS_PREFIX: `e2e${randomBytes(4).toString("hex")}`,
+    LUMEN_NATS_PREFIX: testNatsPrefix(),
     LUMEN_API_KEY: "",
   };
 });

@@ -3,6 +3,7 @@ import type { EngineContext, Env } from "../../billing/src/context";
 import type { DefinitionStore } from "../../billing/src/definitions/definition-store";
 import { buildApp, type LumenApp } from "../../billing/src/http/app";
 import { registerKey } from "../../billing/src/keys/api-keys";
+import type { PipelineClient } from "../../billing/src/pipeline/pipeline-client";
 import { createTestDatabase, type TestDatabase } from "./database";
 
 export const TEST_KEY = "lum_sk_test_harnesskey0000000000000001";
@@ -27,18 +28,25 @@ export interface TestBilling {
 export async function startTestBilling({
   clock = systemClock,
   definitions,
+  pipeline,
 }: {
   clock?: Clock;
   definitions?: DefinitionStore;
+  pipeline?: PipelineClient;
 } = {}): Promise<TestBilling> {
   const database = await createTestDatabase();
   await registerKey(database.pool, TEST_KEY, "test");
   await registerKey(database.pool, LIVE_KEY, "test");
-  const app = await buildApp({ pool: database.pool, clock, ...(definitions ? { definitions } : {}) });
+  const app = await buildApp({
+    pool: database.pool,
+    clock,
+    ...(definitions ? { definitions } : {}),
+    ...(pipeline ? { pipeline } : {}),
+  });
   return {
     app,
     database,
-    ctx: (env = "test") => ({ pool: database.pool, env, clock, actor: "test" }),
+    ctx: (env = "test") => ({ pool: database.pool, env, clock, actor: "test", ...(pipeline ? { pipeline } : {}) }),
     async request({ method, url, body, key = TEST_KEY, headers = {} }) {
       const response = await app.inject({
         method,

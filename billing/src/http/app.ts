@@ -14,6 +14,7 @@ import type { EngineContext } from "../context";
 import type { Pool } from "../db/pool";
 import type { DefinitionStore } from "../definitions/definition-store";
 import { publishDefinitions } from "../definitions/publish-definitions";
+import type { PipelineClient } from "../pipeline/pipeline-client";
 import { registerRoutes } from "../routes";
 import { createAuthenticator } from "./auth";
 import { toErrorResponse } from "./error-envelope";
@@ -38,6 +39,8 @@ export interface AppOptions {
   ready?: () => Promise<boolean>;
   /** Where entitlement definitions are pushed after each write (NATS KV); none in some tests. */
   definitions?: DefinitionStore;
+  /** The metering pipeline (track, usage queries); none in some tests. */
+  pipeline?: PipelineClient;
 }
 
 export type LumenApp = FastifyInstance<
@@ -48,7 +51,14 @@ export type LumenApp = FastifyInstance<
   ZodTypeProvider
 >;
 
-export async function buildApp({ pool, clock, logger = false, ready, definitions }: AppOptions): Promise<LumenApp> {
+export async function buildApp({
+  pool,
+  clock,
+  logger = false,
+  ready,
+  definitions,
+  pipeline,
+}: AppOptions): Promise<LumenApp> {
   const app = Fastify({
     logger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -79,7 +89,7 @@ export async function buildApp({ pool, clock, logger = false, ready, definitions
     const path = request.url.split("?")[0] ?? "";
     if (PUBLIC_PATHS.has(path) || path === "/docs" || path.startsWith("/docs/")) return;
     const identity = await authenticate(request.headers.authorization);
-    request.ctx = { pool, env: identity.env, clock, actor: identity.keyId };
+    request.ctx = { pool, env: identity.env, clock, actor: identity.keyId, ...(pipeline ? { pipeline } : {}) };
   });
 
   app.addHook("preHandler", async (request, reply) => {
@@ -142,6 +152,7 @@ export async function buildApp({ pool, clock, logger = false, ready, definitions
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorResponse(error, request.id);
     if (status >= 500) request.log.error({ err: error }, "request failed");
+    if (status === 429) reply.header("Retry-After", "1");
     reply.code(status).send(body);
   });
 

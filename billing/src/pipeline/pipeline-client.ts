@@ -6,8 +6,10 @@ import {
   LumenError,
   type PipelineNames,
   partitionOf,
+  type UsageEvent,
   type UsageSnapshot,
 } from "@lumen/core";
+import { createEventPublisher, ensureEventsStream } from "@lumen/core/runtime";
 import type { KV, NatsConnection } from "nats";
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -21,6 +23,9 @@ export interface PipelineClient {
   /** The customer's latest usage snapshot, or null before its first event. */
   snapshot(env: LumenEnv, customer: string): Promise<UsageSnapshot | null>;
   partitionOf(env: LumenEnv, customer: string): number;
+  /** Puts events in the stream; resolves once they are durable (the same path as ingest). */
+  publish(events: readonly UsageEvent[]): Promise<void>;
+  close(): Promise<void>;
 }
 
 export async function openPipelineClient({
@@ -33,6 +38,8 @@ export async function openPipelineClient({
   partitions: number;
 }): Promise<PipelineClient> {
   const balances: KV = await nats.jetstream().views.kv(names.buckets.balances, { history: 1 });
+  await ensureEventsStream(await nats.jetstreamManager(), names, partitions);
+  const publisher = createEventPublisher({ js: nats.jetstream(), names, partitions });
   return {
     names,
     partitions,
@@ -57,6 +64,8 @@ export async function openPipelineClient({
       return decodeMessage<UsageSnapshot>(entry.value);
     },
     partitionOf: (env, customer) => partitionOf(env, customer, partitions),
+    publish: (events) => publisher.publish(events),
+    close: () => publisher.close(),
   };
 }
 

@@ -3,10 +3,12 @@ import { registerAuditRoutes } from "./audit-routes";
 import { registerCatalogRoutes } from "./catalog-routes";
 import { registerCustomerRoutes } from "./customer-routes";
 import { registerSubscriptionRoutes } from "./subscription-routes";
+import { registerUsageRoutes } from "./usage-routes";
 
 export function registerRoutes(app: LumenApp): void {
   registerCatalogRoutes(app);
   registerCustomerRoutes(app);
   registerSubscriptionRoutes(app);
   registerAuditRoutes(app);
+  registerUsageRoutes(app);
 }

@@ -1,0 +1,117 @@
+import {
+  type ErrorDetail,
+  LumenError,
+  parseTrackInput,
+  stampEvents,
+  type TrackInput,
+  type UsageSnapshot,
+} from "@lumen/core";
+import { db, type EngineContext } from "../context";
+import { requirePipeline } from "../pipeline/pipeline-client";
+
+export const MAX_BATCH_EVENTS = 1000;
+
+/** Frozen times of the test clocks of these customers (test environment only: live has no clocks). */
+async function clockTimesOf(ctx: EngineContext, customers: string[]): Promise<Map<string, number>> {
+  if (ctx.env !== "test" || customers.length === 0) return new Map();
+  const { rows } = await db(ctx).query<{ id: string; frozen_time: Date }>(
+    `SELECT c.id, t.frozen_time FROM customers c JOIN test_clocks t ON t.env = c.env AND t.id = c.test_clock_id
+     WHERE c.env = $1 AND c.id = ANY($2)`,
+    [ctx.env, customers],
+  );
+  return new Map(rows.map((row) => [row.id, row.frozen_time.getTime()]));
+}
+
+function invalidEvent(details: ErrorDetail[]): LumenError {
+  const first = details[0];
+  return new LumenError(
+    "validation_error",
+    first ? `Invalid ${first.path}: ${first.message}` : "Invalid event",
+    details,
+  );
+}
+
+/**
+ * `POST /v1/track` on the billing API: the same pipeline as ingest (validated, stamped, durable in the stream
+ * before the answer). `balances` is the owner's view when the answer leaves, within the pipeline's lag.
+ */
+export async function trackEvent({ ctx, input }: { ctx: EngineContext; input: unknown }) {
+  const parsed = parseTrackInput(input);
+  if (!parsed.ok) throw invalidEvent(parsed.details);
+  const pipeline = requirePipeline(ctx.pipeline);
+  const { events, rejected } = stampEvents({
+    inputs: [parsed.input],
+    env: ctx.env,
+    receivedAt: ctx.clock.now().getTime(),
+    clockTimes: await clockTimesOf(ctx, [parsed.input.customer]),
+  });
+  const event = events[0];
+  if (!event) throw invalidEvent(rejected[0]?.details ?? []);
+  await pipeline.publish(events);
+  const snapshot = await pipeline.snapshot(ctx.env, event.customer);
+  return { id: event.id, duplicate: false, balances: balancesOf(snapshot) };
+}
+
+/** `POST /v1/events/batch`: up to 1000 events; a bad event is reported by index and does not stop the rest. */
+export async function trackBatch({ ctx, input }: { ctx: EngineContext; input: unknown }) {
+  const body = input as { events?: unknown } | null;
+  if (!body || typeof body !== "object" || Array.isArray(body) || !Array.isArray(body.events)) {
+    throw new LumenError("validation_error", 'The body is {"events": [...]}', [
+      { path: "events", message: "must be an array of events" },
+    ]);
+  }
+  const unknown = Object.keys(body).filter((key) => key !== "events");
+  if (unknown.length > 0) {
+    throw new LumenError(
+      "validation_error",
+      "Unknown fields",
+      unknown.map((key) => ({ path: key, message: "unknown field" })),
+    );
+  }
+  if (body.events.length > MAX_BATCH_EVENTS) {
+    throw new LumenError("validation_error", `A batch holds at most ${MAX_BATCH_EVENTS} events`, [
+      { path: "events", message: `at most ${MAX_BATCH_EVENTS} events` },
+    ]);
+  }
+  const pipeline = requirePipeline(ctx.pipeline);
+  const rejected: { index: number; error: { code: string; message: string; details: ErrorDetail[] } }[] = [];
+  const inputs: TrackInput[] = [];
+  const indexes: number[] = [];
+  body.events.forEach((raw: unknown, index: number) => {
+    const parsed = parseTrackInput(raw);
+    if (parsed.ok) {
+      inputs.push(parsed.input);
+      indexes.push(index);
+    } else {
+      const error = invalidEvent(parsed.details);
+      rejected.push({ index, error: { code: error.code, message: error.message, details: error.details } });
+    }
+  });
+  const stamped = stampEvents({
+    inputs,
+    env: ctx.env,
+    receivedAt: ctx.clock.now().getTime(),
+    clockTimes: await clockTimesOf(ctx, [...new Set(inputs.map((i) => i.customer))]),
+  });
+  for (const refusal of stamped.rejected) {
+    const error = invalidEvent(refusal.details);
+    rejected.push({
+      index: indexes[refusal.index] ?? refusal.index,
+      error: { code: error.code, message: error.message, details: error.details },
+    });
+  }
+  if (stamped.events.length > 0) await pipeline.publish(stamped.events);
+  rejected.sort((a, b) => a.index - b.index);
+  return { accepted: stamped.events.length, duplicates: 0, rejected };
+}
+
+/** Per feature and entity, what the owner counted in the current period (issue 3 adds allowances). */
+function balancesOf(snapshot: UsageSnapshot | null) {
+  return (snapshot?.counters ?? []).map((counter) => ({
+    feature: counter.feature,
+    entity: counter.entity,
+    used: counter.value,
+    periodStart: new Date(counter.periodStart),
+    periodEnd: counter.periodEnd === null ? null : new Date(counter.periodEnd),
+  }));
+}
