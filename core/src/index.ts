@@ -2,6 +2,7 @@ export * from "./canonical-json";
 export * from "./clock";
 export * from "./config";
 export * from "./errors";
+export * from "./events/stamp";
 export * from "./events/usage-event";
 export * from "./ids";
 export * from "./money";

@@ -1,0 +1,56 @@
+import type { ErrorDetail } from "../errors";
+import { newId } from "../ids";
+import { type LumenEnv, MAX_FUTURE_SKEW_MS, type TrackInput, type UsageEvent } from "./usage-event";
+
+export interface StampResult {
+  /** The accepted inputs, stamped, in input order. */
+  events: UsageEvent[];
+  /** Inputs refused, by their index in `inputs`; detail paths are relative to the event. */
+  rejected: { index: number; details: ErrorDetail[] }[];
+}
+
+/**
+ * Turns validated track inputs into stream events (DESIGN "The flow of one event", step 2): an `evt_` id, the
+ * environment of the caller's key, and the event time — the caller's timestamp, else the customer's test-clock
+ * time, else the receive time. An event more than `MAX_FUTURE_SKEW_MS` ahead of the customer's time is refused:
+ * a clock that far off is a bug on the caller's side, and such an event would sit in a period not yet open.
+ */
+export function stampEvents({
+  inputs,
+  env,
+  receivedAt,
+  clockTimes,
+}: {
+  inputs: readonly TrackInput[];
+  env: LumenEnv;
+  /** Wall-clock receive time (ms). */
+  receivedAt: number;
+  /** Frozen time (ms) of the test clock of each customer that has one. */
+  clockTimes?: ReadonlyMap<string, number>;
+}): StampResult {
+  const events: UsageEvent[] = [];
+  const rejected: StampResult["rejected"] = [];
+  for (let index = 0; index < inputs.length; index++) {
+    const input = inputs[index]!;
+    const customerNow = clockTimes?.get(input.customer) ?? receivedAt;
+    if (input.timestamp !== null && input.timestamp > customerNow + MAX_FUTURE_SKEW_MS) {
+      const message = `must not be more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes after the customer's current time (${new Date(customerNow).toISOString()})`;
+      rejected.push({ index, details: [{ path: "timestamp", message }] });
+      continue;
+    }
+    events.push({
+      id: newId("evt"),
+      env,
+      customer: input.customer,
+      feature: input.feature,
+      event: input.event,
+      entity: input.entity,
+      value: input.value,
+      properties: input.properties,
+      timestamp: input.timestamp ?? customerNow,
+      receivedAt,
+      idempotencyKey: input.idempotencyKey,
+    });
+  }
+  return { events, rejected };
+}
