@@ -1,5 +1,6 @@
 import type { LumenApp } from "../http/app";
 import { getUsageTimeseries, timeseriesQuery } from "../usage/get-timeseries";
+import { getCustomerUsage } from "../usage/get-usage";
 import { listEvents, listEventsQuery } from "../usage/list-events";
 import { trackBatch, trackEvent } from "../usage/track-events";
 import { idParams } from "./params";
@@ -19,6 +20,9 @@ export function registerUsageRoutes(app: LumenApp): void {
   });
   app.get("/v1/events", { schema: { ...usage, querystring: listEventsQuery } }, (req) =>
     listEvents({ ctx: req.ctx, query: req.query }),
+  );
+  app.get("/v1/customers/:id/usage", { schema: { ...usage, params: idParams } }, (req) =>
+    getCustomerUsage({ ctx: req.ctx, customerId: req.params.id }),
   );
   app.get(
     "/v1/customers/:id/usage/timeseries",
