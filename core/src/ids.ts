@@ -1,17 +1,29 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+// Random bytes are drawn 4 KB at a time: one system call per ~150 ids instead of one per id (ingest stamps
+// hundreds of thousands of events a second; this was a quarter of its CPU).
+const pool = Buffer.alloc(4096);
+let offset = pool.length;
+
+function nextByte(): number {
+  if (offset === pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  return pool[offset++]!;
+}
+
 /** A random base62 string; 20 characters carry ~119 bits. */
 export function randomToken(length = 20): string {
-  const bytes = randomBytes(length * 2);
   let out = "";
-  for (let i = 0; out.length < length && i < bytes.length; i++) {
-    const byte = bytes[i]!;
+  while (out.length < length) {
+    const byte = nextByte();
     // Rejection sampling keeps the alphabet uniform: 248 = 62 * 4.
     if (byte < 248) out += ALPHABET[byte % 62];
   }
-  return out.length === length ? out : out + randomToken(length - out.length);
+  return out;
 }
 
 /** Ids of objects Lumen creates: `sub_…`, `inv_…`, `evt_…`, `clk_…`. */

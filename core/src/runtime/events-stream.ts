@@ -3,9 +3,9 @@ import {
   NatsError,
   nanos,
   RetentionPolicy,
+  StorageType,
   type StreamConfig,
   type StreamInfo,
-  StorageType,
 } from "nats";
 import { LumenError } from "../errors";
 import type { PipelineNames } from "../pipeline/names";
