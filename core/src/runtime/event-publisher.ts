@@ -123,7 +123,9 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
       lane.due = true;
       pump(lane);
     };
-    if (settings.lingerMs <= 0) {
+    // Group commit: a lane with nothing in flight sends at the end of this tick (low latency when quiet);
+    // a busy lane gathers events until a PubAck frees it or the linger time passes (big batches under load).
+    if (settings.lingerMs <= 0 || lane.inFlight === 0) {
       const immediate = setImmediate(fire);
       lane.cancelTimer = () => clearImmediate(immediate);
     } else {
@@ -152,6 +154,7 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
       lane.inFlight++;
       void send(lane, events, waiters).finally(() => {
         lane.inFlight--;
+        if (lane.events.length > 0) lane.due = true;
         pump(lane);
         if (pending === 0) onIdle?.();
       });
