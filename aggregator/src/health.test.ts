@@ -25,6 +25,21 @@ describe("aggregator health server", () => {
     });
   });
 
+  it("serves /metrics when given", async () => {
+    const withMetrics = await startHealthServer({
+      host: "127.0.0.1",
+      port: 0,
+      metrics: async () => ({ contentType: "text/plain; version=0.0.4", body: "lumen_up 1\n" }),
+    });
+    try {
+      const response = await fetch(`http://127.0.0.1:${withMetrics.port}/metrics`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe("lumen_up 1\n");
+    } finally {
+      await withMetrics.close();
+    }
+  });
+
   it("refuses to start on a port that is taken", async () => {
     await expect(startHealthServer({ host: "127.0.0.1", port: server.port })).rejects.toThrow(/cannot listen/);
   });

@@ -7,12 +7,30 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** The aggregator has no public API: this loopback server answers only /healthz for supervisors. */
-export function startHealthServer({ host, port }: { host: string; port: number }): Promise<HealthServer> {
+/**
+ * The aggregator has no public API: this loopback server answers /healthz for supervisors and, when given,
+ * /metrics (Prometheus text) for scrapers.
+ */
+export function startHealthServer({
+  host,
+  port,
+  metrics,
+}: {
+  host: string;
+  port: number;
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+}): Promise<HealthServer> {
   const server = createServer((request, response) => {
     const [path] = (request.url ?? "/").split("?");
     if (request.method === "GET" && path === "/healthz") {
       return send(response, 200, { status: "ok", component: "aggregator" });
+    }
+    if (request.method === "GET" && path === "/metrics" && metrics) {
+      metrics().then(
+        ({ contentType, body }) => response.writeHead(200, { "content-type": contentType }).end(body),
+        () => send(response, 500, { error: { code: "internal", message: "metrics failed", details: [] } }),
+      );
+      return;
     }
     const error = new LumenError("not_found", `No route ${request.method} ${path}`);
     send(response, error.status, {

@@ -9,3 +9,4 @@ export * from "./money";
 export * from "./period";
 export * from "./pipeline";
 export * from "./schemas";
+export * from "./usage";

@@ -40,6 +40,14 @@ describe("embedded ClickHouse (chDB)", () => {
     expect(await clickhouse.query("SELECT count() AS n FROM usage")).toEqual([{ n: "3" }]);
   });
 
+  it("inserts rows as JSONEachRow, strings with quotes and newlines intact", async () => {
+    await clickhouse.insert("usage", [{ customer: 'it\'s\n"q"', minute: "2025-01-01 00:02:00", quantity: 0.5 }]);
+    expect(await clickhouse.query("SELECT customer FROM usage WHERE quantity = 0.5")).toEqual([
+      { customer: 'it\'s\n"q"' },
+    ]);
+    await clickhouse.insert("usage", []);
+  });
+
   it("returns no rows for an empty result", async () => {
     expect(await clickhouse.query("SELECT 1 AS one WHERE 0")).toEqual([]);
   });

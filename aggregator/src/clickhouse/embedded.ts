@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { drainPending, Session } from "chdb";
-import type { ClickHouse } from "./types";
+import { type ClickHouse, encoded, MAX_QUERY_SIZE } from "./types";
 
 /**
  * Embedded ClickHouse (chDB) on a data directory. chDB locks the directory, so one process
@@ -18,6 +18,10 @@ export function openEmbeddedClickHouse({ path }: { path: string }): ClickHouse {
       const result = await session.queryAsync(sql, { format: "JSONEachRow" });
       return parseJsonEachRow<T>(result.text());
     },
+    async insert(table, rows) {
+      const { count, data, format, columns } = encoded(rows);
+      if (count > 0) await session.insert({ table, values: data, format, ...(columns ? { columns } : {}) });
+    },
     async close() {
       session.close();
       // close() can return while the engine still holds the connection; wait until it is free.
@@ -29,7 +33,9 @@ export function openEmbeddedClickHouse({ path }: { path: string }): ClickHouse {
 function openSession(path: string): Session {
   try {
     // 64-bit integers as JSON strings, as a ClickHouse server sends them: no precision lost past 2^53.
-    return new Session(path, { connectionArgs: ["--output_format_json_quote_64bit_integers=1"] });
+    return new Session(path, {
+      connectionArgs: ["--output_format_json_quote_64bit_integers=1", `--max_query_size=${MAX_QUERY_SIZE}`],
+    });
   } catch (error) {
     if (error instanceof Error && error.message.includes("Cannot lock file")) {
       throw new Error(

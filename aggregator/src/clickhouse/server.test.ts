@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openServerClickHouse } from "./server";
 import type { ClickHouse } from "./types";
 
-const url = process.env.CLICKHOUSE_URL;
+const url = process.env.CLICKHOUSE_TEST_URL;
 
-// Runs only where a ClickHouse server is configured (DESIGN "Testing").
+// Runs only where a ClickHouse server is configured for tests (DESIGN "Testing"; CI sets it).
 describe.skipIf(!url)("ClickHouse server driver", () => {
   const table = `lumen_test_${randomUUID().replaceAll("-", "")}`;
   let clickhouse: ClickHouse;
@@ -26,5 +26,11 @@ describe.skipIf(!url)("ClickHouse server driver", () => {
       { id: 2, name: "b" },
     ]);
     expect(await clickhouse.query(`SELECT count() AS n FROM ${table}`)).toEqual([{ n: "2" }]);
+  });
+
+  it("inserts rows as JSONEachRow, strings with quotes and newlines intact", async () => {
+    await clickhouse.insert(table, [{ id: 3, name: 'it\'s\n"fine"' }]);
+    expect(await clickhouse.query(`SELECT name FROM ${table} WHERE id = 3`)).toEqual([{ name: 'it\'s\n"fine"' }]);
+    await clickhouse.insert(table, []);
   });
 });

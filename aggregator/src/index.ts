@@ -1,0 +1,5 @@
+export { type Aggregator, type AggregatorOptions, DEFAULT_FLUSH, startAggregator } from "./aggregator";
+export { type ClickHouse, openClickHouse } from "./clickhouse";
+export { openEmbeddedClickHouse } from "./clickhouse/embedded";
+export { openServerClickHouse } from "./clickhouse/server";
+export { TABLES } from "./storage/schema";
