@@ -6,14 +6,23 @@
  *
  * Run on its own, it sets up a world of its own (NATS prefix, ClickHouse directory or database), measures, prints
  * the figures and removes everything:
- *   npx tsx bench/aggregator-load.ts [events, default 1000000] [CLICKHOUSE_URL, default embedded]
+ *   npx tsx bench/aggregator-load.ts [events, default 1000000] [ClickHouse server URL, default embedded]
+ * (MEMORY=1 also prints the process's memory every half second.)
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ClickHouse, openEmbeddedClickHouse, openServerClickHouse, startAggregator } from "@lumen/aggregator";
+import {
+  type ClickHouse,
+  encodeEventRows,
+  openEmbeddedClickHouse,
+  openServerClickHouse,
+  type RawEventRow,
+  rawEventRow,
+  startAggregator,
+} from "@lumen/aggregator";
 import {
   type CatalogDefinition,
   encodeBatch,
@@ -24,7 +33,6 @@ import {
 } from "@lumen/core";
 import { connectJetStream, deleteEventsStream, ensureEventsStream } from "@lumen/core/runtime";
 import { pino } from "pino";
-import { encodeEventRows, type RawEventRow, rawEventRow } from "../aggregator/src/storage/raw-events";
 
 export interface AggregatorLoadOptions {
   /** Events pre-filled into the stream (default 1,000,000). */
@@ -90,15 +98,8 @@ export async function measureAggregatorLoad(options: AggregatorLoadOptions = {})
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => {
       const usage = process.memoryUsage();
-      if (process.env.MEMORY)
-        console.log(
-          JSON.stringify({
-            rss: usage.rss >> 20,
-            heap: usage.heapUsed >> 20,
-            external: usage.external >> 20,
-            buffers: usage.arrayBuffers >> 20,
-          }),
-        );
+      // MEMORY=1 prints a sample every half second (MiB), to watch memory stay flat over a long drain.
+      if (process.env.MEMORY) console.log(JSON.stringify({ rss: mib(usage.rss), heap: mib(usage.heapUsed) }));
       peakRss = Math.max(peakRss, usage.rss);
     }, 500);
     const started = performance.now();
@@ -137,6 +138,10 @@ export async function measureAggregatorLoad(options: AggregatorLoadOptions = {})
     await nats.close();
     await world.dispose();
   }
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 2 ** 20);
 }
 
 function benchEvent(i: number, customers: number, now: number): UsageEvent {

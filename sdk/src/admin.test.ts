@@ -1,6 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBilling, TEST_KEY, type TestBilling } from "../../test/support/billing";
+import { startFakeAggregator } from "../../test/support/fake-aggregator";
+import { startTestPipeline, type TestPipeline } from "../../test/support/pipeline";
 import { Lumen } from "./client";
 import { LumenError } from "./errors";
 import type { FetchLike } from "./transport";
@@ -18,14 +20,21 @@ const recordingFetch: FetchLike = (url, init) => {
   return fetch(url, init);
 };
 
+let pipeline: TestPipeline;
+let aggregator: ReturnType<typeof startFakeAggregator>;
+
 beforeAll(async () => {
-  billing = await startTestBilling();
+  pipeline = await startTestPipeline();
+  aggregator = startFakeAggregator(pipeline.nats, pipeline.names);
+  billing = await startTestBilling({ pipeline: pipeline.client });
   await billing.app.listen({ port: 0, host: "127.0.0.1" });
   baseUrl = `http://127.0.0.1:${(billing.app.server.address() as AddressInfo).port}`;
   lumen = new Lumen({ apiUrl: baseUrl, secretKey: TEST_KEY, fetch: recordingFetch });
 });
 afterAll(async () => {
   await billing.close();
+  aggregator.stop();
+  await pipeline.close();
 });
 
 const team = (fixed: string): PlanDefinitionParams => ({
@@ -201,11 +210,32 @@ describe("a customer's life on a test clock", () => {
   });
 });
 
+describe("usage", () => {
+  it("tracks events through the billing API and reads usage back", async () => {
+    const tracked = await lumen.admin.events.track({ customer: "acme", feature: "messages", idempotencyKey: "sdk-1" });
+    expect(tracked).toMatchObject({ id: expect.stringMatching(/^evt_/), duplicate: false });
+    const batch = await lumen.admin.events.batch([{ customer: "acme", feature: "messages" }, { customer: "acme" }]);
+    expect(batch).toMatchObject({ accepted: 1, rejected: [{ index: 1 }] });
+    const stored = await pipeline.readEvents();
+    expect(stored.filter((event) => event.customer === "acme")).toHaveLength(2);
+    const usage = await lumen.admin.usage.get("acme");
+    expect(usage.features.find((feature) => feature.feature === "messages")).toMatchObject({ granted: true });
+    const series = await lumen.admin.usage.timeseries("acme", {
+      feature: "messages",
+      from: "2026-01-01T00:00:00Z",
+      to: new Date("2026-02-01T00:00:00Z"),
+    });
+    expect(series.points).toEqual([]);
+    expect((await lumen.admin.events.list({ customer: "acme", limit: 5 })).hasMore).toBe(false);
+    expect(aggregator.asked.map((question) => question.operation)).toEqual(["usage.timeseries", "usage.events"]);
+  });
+});
+
 describe("customers, clocks and the audit log", () => {
   it("updates, lists, pages through and deletes customers", async () => {
     await expect(lumen.admin.customers.update("acme", { email: "billing@acme.test" })).resolves.toMatchObject({
       email: "billing@acme.test",
-      version: 2,
+      version: 3,
     });
     for (const id of ["c1", "c2", "c3"]) await lumen.admin.customers.create({ id });
     const ids = [];

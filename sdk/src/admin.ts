@@ -2,6 +2,7 @@ import { AuditLogApi } from "./admin-audit";
 import { FeaturesApi, PlansApi } from "./admin-catalog";
 import { CustomersApi, EntitiesApi } from "./admin-customers";
 import { SubscriptionsApi, TestClocksApi } from "./admin-subscriptions";
+import { EventsApi, UsageApi } from "./admin-usage";
 import type { RequestOptions, Transport } from "./transport";
 import type { AttachParams, AttachResult } from "./types";
 
@@ -17,6 +18,8 @@ export class Admin {
   readonly subscriptions: SubscriptionsApi;
   readonly testClocks: TestClocksApi;
   readonly auditLog: AuditLogApi;
+  readonly usage: UsageApi;
+  readonly events: EventsApi;
   readonly #transport: Transport;
 
   constructor(transport: Transport) {
@@ -28,6 +31,8 @@ export class Admin {
     this.subscriptions = new SubscriptionsApi(transport);
     this.testClocks = new TestClocksApi(transport);
     this.auditLog = new AuditLogApi(transport);
+    this.usage = new UsageApi(transport);
+    this.events = new EventsApi(transport);
   }
 
   /**

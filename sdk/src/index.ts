@@ -3,6 +3,17 @@ export type { AuditLogApi } from "./admin-audit";
 export type { FeaturesApi, PlansApi } from "./admin-catalog";
 export type { CustomersApi, EntitiesApi } from "./admin-customers";
 export type { SubscriptionsApi, TestClocksApi } from "./admin-subscriptions";
+export type {
+  BatchResult,
+  CustomerUsage,
+  EventsApi,
+  FeatureUsage,
+  StoredEvent,
+  TrackParams,
+  TrackResult,
+  UsageApi,
+  UsageTimeseries,
+} from "./admin-usage";
 export { DEFAULT_API_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, Lumen, type LumenOptions } from "./client";
 export {
   ERROR_CODES,

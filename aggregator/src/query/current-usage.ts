@@ -1,4 +1,4 @@
-import { type LumenEnv, partitionOf, type UsageSnapshot, type UsageSources } from "@lumen/core";
+import { partitionOf, type UsageSnapshot, type UsageSources } from "@lumen/core";
 import { snapshotOf } from "../publish/snapshots";
 import type { CounterStore } from "../state/counter-store";
 import { QueryFailure } from "./query-failure";
@@ -24,7 +24,7 @@ export function answerCurrentUsage({
   seq: number;
 }): UsageSnapshot {
   const { env, customer } = parseCurrentUsage(request);
-  const owner = partitionOf(env as LumenEnv, customer, partitions);
+  const owner = partitionOf(env, customer, partitions);
   if (owner !== partition) {
     throw new QueryFailure("validation_error", `Customer '${customer}' belongs to partition ${owner}`);
   }

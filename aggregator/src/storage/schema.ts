@@ -34,8 +34,6 @@ export const TABLES = {
     ENGINE = ReplacingMergeTree(seq) ORDER BY partition`,
 } as const;
 
-export type TableName = keyof typeof TABLES;
-
 export async function ensureSchema(clickhouse: ClickHouse): Promise<void> {
   for (const statement of Object.values(TABLES)) await clickhouse.exec(statement);
 }

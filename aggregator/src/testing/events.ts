@@ -1,4 +1,4 @@
-import { type LumenEnv, partitionOf, type UsageEvent } from "@lumen/core";
+import type { UsageEvent } from "@lumen/core";
 
 let counter = 0;
 
@@ -19,10 +19,6 @@ export function usageEvent(fields: Partial<UsageEvent> = {}): UsageEvent {
     timestamp,
     receivedAt: fields.receivedAt ?? timestamp,
   };
-}
-
-export function partitionOfEvent(event: UsageEvent, partitions: number): number {
-  return partitionOf(event.env as LumenEnv, event.customer, partitions);
 }
 
 /** Polls until `check` passes (returns without throwing), or fails with its last error after `timeoutMs`. */

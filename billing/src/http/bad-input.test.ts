@@ -1,13 +1,20 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBilling, type TestBilling } from "../../../test/support/billing";
+import { startFakeAggregator } from "../../../test/support/fake-aggregator";
+import { startTestPipeline, type TestPipeline } from "../../../test/support/pipeline";
 import { seedCatalog } from "../../../test/support/scenario";
 
 let billing: TestBilling;
 let routes: { method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; path: string }[];
 
+let pipeline: TestPipeline;
+let aggregator: ReturnType<typeof startFakeAggregator>;
+
 beforeAll(async () => {
-  billing = await startTestBilling();
+  pipeline = await startTestPipeline();
+  aggregator = startFakeAggregator(pipeline.nats, pipeline.names);
+  billing = await startTestBilling({ pipeline: pipeline.client });
   await seedCatalog(billing);
   await billing.request({ method: "POST", url: "/v1/customers", body: { id: "acme" } });
   const spec = (await billing.request({ method: "GET", url: "/openapi.json", key: null })).body;
@@ -17,6 +24,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await billing.close();
+  aggregator.stop();
+  await pipeline.close();
 });
 
 /** Fills path parameters with ids that exist, so that bodies reach the verbs. */
