@@ -135,5 +135,30 @@ describe("npm start, driven through the SDK", () => {
     ]);
     expect((await lumen.admin.plans.get("team")).version).toBe(1);
     expect((await lumen.admin.auditLog.verify()).valid).toBe(true);
+
+    // Usage flows from ingest through JetStream and the aggregator back to the billing API, exactly once.
+    const events = Array.from({ length: 30 }, (_, i) => ({
+      customer: "acme",
+      feature: "api-calls",
+      entity: i % 2 === 0 ? "user_1" : "user_2",
+      idempotencyKey: `call-${i}`,
+    }));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const response = await fetch(`http://127.0.0.1:${env.LUMEN_INGEST_PORT}/v1/events/batch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${testKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ events }),
+      });
+      expect(response.status).toBe(202);
+    }
+    await expect
+      .poll(async () => (await lumen.admin.usage.get("acme")).features.find((f) => f.feature === "api-calls")?.used, {
+        timeout: 20_000,
+        interval: 200,
+      })
+      .toBe(30);
+    const stored = await lumen.admin.events.list({ customer: "acme", limit: 100 });
+    expect(stored.data.filter((event) => event.counted)).toHaveLength(30);
+    expect(stored.data).toHaveLength(60);
   }, 120_000);
 });
