@@ -1,5 +1,6 @@
 import { type Clock, createPeriodResolver, type PipelineNames, randomToken, systemClock } from "@lumen/core";
-import type { NatsConnection } from "nats";
+import { DEFAULT_EVENTS_MAX_AGE_MS } from "@lumen/core/runtime";
+import { type JetStreamManager, millis, type NatsConnection, nanos } from "nats";
 import type { Logger } from "pino";
 import type { ClickHouse } from "./clickhouse";
 import { IdempotencyIndex } from "./dedup/idempotency-index";
@@ -74,6 +75,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     js.views.kv(names.buckets.members, { history: 1, ttl: 30_000 }),
   ]);
   const sources = await DefinitionsCache.open({ js, names, logger });
+  const replayMs = await streamMaxAge(jsm, names);
   const metrics = createMetrics();
   const counters = new CounterStore();
   const buffer = new BatchBuffer(flush.bufferBytes);
@@ -82,6 +84,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     // cannot know those yet.
     cacheSize: Math.max(options.dedupCacheSize ?? 250_000, (2 * flush.groupBytes) / MIN_EVENT_BYTES),
     filterCapacity: options.dedupFilterCapacity ?? 2_000_000,
+    replayMs,
   });
   let ownership: Ownership | null = null;
   const holds = (partition: number) => ownership?.holds(partition) ?? false;
@@ -150,7 +153,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
   });
   await ownership.start();
   const prune = () =>
-    pruneIdempotencyKeys(clickhouse, clock.now().getTime()).catch((error: unknown) =>
+    pruneIdempotencyKeys({ clickhouse, now: clock.now().getTime(), replayMs }).catch((error: unknown) =>
       logger.warn({ err: error }, "dropping old idempotency keys failed"),
     );
   void prune();
@@ -180,4 +183,11 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     stop: () => shutdown({ release: true }),
     kill: () => shutdown({ release: false }),
   };
+}
+
+/** How long the stream keeps events (an unlimited stream: a century, so no key is ever dropped or left unloaded). */
+async function streamMaxAge(jsm: JetStreamManager, names: PipelineNames): Promise<number> {
+  const info = await jsm.streams.info(names.eventsStream).catch(() => null);
+  const maxAgeNanos = info?.config.max_age ?? nanos(DEFAULT_EVENTS_MAX_AGE_MS);
+  return maxAgeNanos > 0 ? millis(maxAgeNanos) : 100 * 365 * 86_400_000;
 }

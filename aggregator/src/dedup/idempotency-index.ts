@@ -31,9 +31,6 @@ interface PartitionFilter {
   loadedSince: number;
 }
 
-/** How far back, beyond the window, a partition's keys are loaded: events may wait this long in the stream. */
-const STREAM_REPLAY_MS = 7 * 86_400_000;
-
 /**
  * Exact dedup of idempotency keys per (env, customer) over 35 days. An event repeats a key when a counted
  * occurrence sits *earlier in its partition's stream* and arrived within the window. Positions, not ids or clocks,
@@ -52,14 +49,19 @@ export class IdempotencyIndex {
 
   constructor(
     private readonly clickhouse: ClickHouse,
-    private readonly options: { cacheSize: number; filterCapacity: number },
+    private readonly options: {
+      cacheSize: number;
+      filterCapacity: number;
+      /** How long an event may wait in the stream (its max age): keys are loaded that much beyond the window. */
+      replayMs: number;
+    },
   ) {
     this.cache = new LRUCache({ max: options.cacheSize });
   }
 
   /** Loads a partition's keys into its filter; call when it starts, after recovery. */
   async startPartition(partition: number, generation: number, now: number): Promise<void> {
-    const loadedSince = now - IDEMPOTENCY_WINDOW_MS - STREAM_REPLAY_MS;
+    const loadedSince = now - IDEMPOTENCY_WINDOW_MS - this.options.replayMs;
     const limit = this.options.filterCapacity;
     const hashes = await loadKeyHashes({ clickhouse: this.clickhouse, partition, since: loadedSince, limit });
     let filter: KeyFilter | null = null;

@@ -109,7 +109,7 @@ describe.each(testClickHouses())("ClickHouse storage ($name)", (driver) => {
     const recent = usageEvent({ customer: "acme", idempotencyKey: "recent", receivedAt: now - 36 * day });
     const flusher = new DirectFlusher(clickhouse, sources);
     await flusher.flush([{ partition: 4, seq: 1, events: [old, recent] }]);
-    expect(await pruneIdempotencyKeys(clickhouse, now)).toHaveLength(1);
+    expect(await pruneIdempotencyKeys({ clickhouse, now, replayMs: 7 * day })).toHaveLength(1);
     const keys = await clickhouse.query<{ key: string }>("SELECT key FROM idempotency_keys WHERE partition = 4");
     expect(keys).toEqual([{ key: "recent" }]);
   });

@@ -18,7 +18,7 @@ export class DirectFlusher {
     private readonly sources: UsageSources,
     readonly generation = 1,
   ) {
-    this.index = new IdempotencyIndex(clickhouse, { cacheSize: 10_000, filterCapacity: 10_000 });
+    this.index = new IdempotencyIndex(clickhouse, { cacheSize: 10_000, filterCapacity: 10_000, replayMs: 0 });
   }
 
   async flush(

@@ -43,11 +43,13 @@ export interface TestPipeline {
 export async function startTestPipeline({
   driver,
   partitions = 4,
+  streamMaxAgeMs,
 }: {
   driver: TestClickHouse;
   partitions?: number;
+  streamMaxAgeMs?: number;
 }): Promise<TestPipeline> {
-  const fixture = await createNatsFixture({ partitions });
+  const fixture = await createNatsFixture({ partitions, ...(streamMaxAgeMs ? { maxAgeMs: streamMaxAgeMs } : {}) });
   await fixture.putCatalog(TEST_CATALOG);
   const clickhouse = await driver.open();
   const aggregators: Aggregator[] = [];

@@ -28,7 +28,14 @@ export interface NatsFixture {
 
 export const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 
-export async function createNatsFixture({ partitions }: { partitions: number }): Promise<NatsFixture> {
+export async function createNatsFixture({
+  partitions,
+  maxAgeMs,
+}: {
+  partitions: number;
+  /** How long the stream keeps events (default: the product's default). */
+  maxAgeMs?: number;
+}): Promise<NatsFixture> {
   const prefix = `t${randomBytes(5).toString("hex")}`;
   const names = pipelineNames(prefix);
   const connections: NatsConnection[] = [];
@@ -39,7 +46,7 @@ export async function createNatsFixture({ partitions }: { partitions: number }):
   };
   const nats = await connect();
   const js = nats.jetstream();
-  await ensureEventsStream(await nats.jetstreamManager(), names, partitions);
+  await ensureEventsStream(await nats.jetstreamManager(), names, partitions, maxAgeMs ? { maxAgeMs } : {});
   let batches = 0;
   return {
     names,
