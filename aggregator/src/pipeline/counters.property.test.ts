@@ -137,17 +137,6 @@ describe.each(testClickHouses())("counters for random streams ($name ClickHouse)
     }
     for (const [partition, seq] of lastSeq) await pipeline.applied([aggregator], partition, seq);
     const again = await Promise.all([...customers].map((customer) => pipeline.currentUsage(customer)));
-    const got = flatten(again); const want = recomputed(allEvents);
-    for (const key of Object.keys(want)) {
-      if (JSON.stringify(got[key]) === JSON.stringify(want[key])) continue;
-      const customer = key.split(" ")[0]!;
-      console.log("MISMATCH", key, got[key], want[key]);
-      const rows = await pipeline.clickhouse.query<any>(`SELECT seq, idx, idempotency_key AS k, received_at AS r, counted, id FROM events FINAL WHERE customer = '${customer}' AND idempotency_key != '' ORDER BY seq, idx`);
-      for (const row of rows) console.log(JSON.stringify({ ...row, r: (Number(row.r) - RECEIVED_FROM) / DAY }));
-      const keys = await pipeline.clickhouse.query<any>(`SELECT seq, idx, key, received_at AS r FROM idempotency_keys WHERE customer = '${customer}' ORDER BY seq, idx`);
-      for (const row of keys) console.log("KEY", JSON.stringify({ ...row, r: (Number(row.r) - RECEIVED_FROM) / DAY }));
-      break;
-    }
-    expect(got).toEqual(want);
+    expect(flatten(again)).toEqual(recomputed(allEvents));
   });
 });

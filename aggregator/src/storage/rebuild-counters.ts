@@ -1,4 +1,4 @@
-import { type CounterState, counterKey, isNewer, type LumenEnv, mergeCounters } from "@lumen/core";
+import { type CounterState, cloneCounter, counterKey, isNewer, type LumenEnv, mergeCounters } from "@lumen/core";
 import type { ClickHouse } from "../clickhouse";
 import { type CustomerUsage, usageKey } from "../state/counter-store";
 import { int } from "./schema";
@@ -60,7 +60,8 @@ export async function rebuildCounters(clickhouse: ClickHouse, partition: number)
   for (const { usage, feature, counters } of parts.values()) {
     const newest = counters.reduce((a, b) => (isNewer(newestOf(b), newestOf(a)) ? b : a));
     const inPeriod = counters.filter((c) => c.periodStart === newest.periodStart && c.periodEnd === newest.periodEnd);
-    usage.counters.set(counterKey(feature, null), inPeriod.reduce(mergeCounters));
+    // A copy: the customer-wide counter must never be the same object as an entity's (both are updated in place).
+    usage.counters.set(counterKey(feature, null), inPeriod.slice(1).reduce(mergeCounters, cloneCounter(inPeriod[0]!)));
   }
   return customers;
 }

@@ -77,6 +77,9 @@ describe.each(testClickHouses())("ClickHouse storage ($name)", (driver) => {
     const rebuilt = new DirectFlusher(clickhouse, sources);
     rebuilt.counters.replacePartition(1, await rebuildCounters(clickhouse, 1));
     expect(countersOf(rebuilt.counters, 1)).toEqual(expected);
+    // acme's only `peak` event had an entity: its customer-wide counter must still be an object of its own.
+    const acme = rebuilt.counters.find(1, "test", "acme")!;
+    expect(acme.counters.get("peak")).not.toBe(acme.counters.get("peak\u0000u1"));
   });
 
   it("completes a flush written without its checkpoint, and writing its rollups twice adds nothing", async () => {

@@ -96,6 +96,11 @@ function freshCounter({ period, timestamp, seq, index, reading, token }: UsageAp
   };
 }
 
+/** A copy that shares nothing with the original (counters are updated in place). */
+export function cloneCounter(counter: CounterState): CounterState {
+  return { ...counter, tokens: counter.tokens ? new Set(counter.tokens) : null };
+}
+
 /** Combines two counters of the same period (rebuilding a customer-wide counter from per-entity parts). */
 export function mergeCounters(a: CounterState, b: CounterState): CounterState {
   const bNewer = isNewer(counterNewest(b), counterNewest(a));
