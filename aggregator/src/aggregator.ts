@@ -51,7 +51,7 @@ export interface Aggregator {
 }
 
 /** ~25,000 events of ~80 bytes per flush; ~100,000 read ahead. */
-export const DEFAULT_FLUSH = { groupBytes: 2 * 1024 * 1024, lingerMs: 50, bufferBytes: 8 * 1024 * 1024 };
+export const DEFAULT_FLUSH = { groupBytes: 2 * 1024 * 1024, lingerMs: 20, bufferBytes: 8 * 1024 * 1024 };
 
 // How often idle partitions' watermarks move up to now (billing's period close waits on them).
 const WATERMARK_REFRESH_MS = 500;
@@ -121,6 +121,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     resolvePeriod: createPeriodResolver(),
     isCurrent: (partition, generation) => manager.isCurrent(partition, generation),
     now: () => clock.now().getTime(),
+    afterApply: (work) => manager.afterApply(work),
     afterFlush: (work, seconds) => manager.afterFlush(work, seconds),
     onFailure: (failed, error) => manager.fail(failed, error),
     onRejected: (batch, rejected) => logger.warn({ ...batch, rejected }, "events that do not decode skipped"),

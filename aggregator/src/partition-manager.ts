@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { ClickHouse } from "./clickhouse";
 import type { IdempotencyIndex } from "./dedup/idempotency-index";
 import type { AggregatorMetrics } from "./metrics";
-import { publishCustomers, publishFlush, refreshWatermarks, type Slot } from "./partition-progress";
+import { publishApplied, publishCustomers, publishFlush, refreshWatermarks, type Slot } from "./partition-progress";
 import type { FlushWork } from "./pipeline/apply-batches";
 import type { BatchBuffer } from "./pipeline/batch-buffer";
 import { startPartitionReader } from "./pipeline/partition-reader";
@@ -167,7 +167,12 @@ export class PartitionManager {
     await Promise.all([...this.slots.keys()].map((partition) => this.stop(partition, { settle })));
   }
 
-  /** After a flush is written: publish the changed snapshots, then advance the partitions and their watermarks. */
+  /** As soon as a flush is applied to the counters: publish the changed snapshots. */
+  afterApply(work: FlushWork): Promise<void> {
+    return publishApplied({ work, slots: this.slots, deps: this.deps });
+  }
+
+  /** After a flush is written: advance the partitions and their watermarks. */
   afterFlush(work: FlushWork, seconds: number): Promise<void> {
     return publishFlush({ work, seconds, slots: this.slots, deps: this.deps });
   }

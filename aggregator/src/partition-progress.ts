@@ -25,7 +25,30 @@ type Deps = Pick<
   "me" | "nats" | "balances" | "watermarks" | "names" | "sources" | "clock" | "buffer" | "metrics"
 >;
 
-/** After a flush is written: publishes the changed snapshots, then advances the partitions and their watermarks. */
+/**
+ * As soon as a flush is applied to the counters, before it is written: publishes the changed snapshots. Early
+ * is safe: the events are durable in the stream, a replay after a crash rebuilds the same counters, and readers
+ * ignore a snapshot older (lower seq) than the one they hold. It keeps the lag off ClickHouse's write time.
+ */
+export async function publishApplied({
+  work,
+  slots,
+  deps,
+}: {
+  work: FlushWork;
+  slots: ReadonlyMap<number, Slot>;
+  deps: Deps;
+}): Promise<void> {
+  const current = work.batches.filter((batch) => slots.get(batch.partition)?.generation === batch.generation);
+  const seqs = new Map(current.map((batch) => [batch.partition, batch.seq]));
+  await publishCustomers({
+    customers: [...work.changed].filter((usage) => seqs.has(usage.partition)),
+    seqOf: (partition) => seqs.get(partition) ?? 0,
+    deps,
+  });
+}
+
+/** After a flush is written: advances the partitions and their watermarks (billing waits on these). */
 export async function publishFlush({
   work,
   seconds,
@@ -39,11 +62,6 @@ export async function publishFlush({
 }): Promise<void> {
   const current = work.batches.filter((batch) => slots.get(batch.partition)?.generation === batch.generation);
   const seqs = new Map(current.map((batch) => [batch.partition, batch.seq]));
-  await publishCustomers({
-    customers: [...work.changed].filter((usage) => seqs.has(usage.partition)),
-    seqOf: (partition) => seqs.get(partition) ?? 0,
-    deps,
-  });
   const now = deps.clock.now().getTime();
   for (const batch of current) {
     const slot = slots.get(batch.partition);

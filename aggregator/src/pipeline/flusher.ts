@@ -27,9 +27,9 @@ interface Prepared {
 }
 
 /**
- * The aggregator's single writer, in two overlapping stages: while one flush writes to ClickHouse and publishes,
- * the next is prepared (decoded, idempotency keys looked up, meters and counters applied, rows encoded). Flushes
- * are written one after the other, and only a written flush is published. A flush that fails is reported, and
+ * The aggregator's single writer, in two overlapping stages: while one flush writes to ClickHouse, the next is
+ * prepared (decoded, idempotency keys looked up, meters and counters applied and their snapshots published, rows
+ * encoded). Flushes are written one after the other; watermarks move only past written flushes. A flush that fails is reported, and
  * its partitions restart from their checkpoint.
  */
 export function startFlusher({
@@ -42,6 +42,7 @@ export function startFlusher({
   resolvePeriod,
   isCurrent,
   now,
+  afterApply,
   afterFlush,
   onFailure,
   onRejected,
@@ -57,6 +58,8 @@ export function startFlusher({
   /** Whether a partition is still ours in the given generation, lease renewed: only then is it applied or written. */
   isCurrent: (partition: number, generation: number) => boolean;
   now: () => number;
+  /** Right after the counters took the flush, before it is written (snapshots). */
+  afterApply?: (work: FlushWork) => Promise<void>;
   afterFlush: (work: FlushWork, seconds: number) => Promise<void>;
   onFailure: (partitions: number[], error: unknown) => void;
   /** Events dropped because their message or their fields do not decode. */
@@ -80,7 +83,9 @@ export function startFlusher({
       // A partition may have stopped during the lookup: apply only what is still ours.
       const current = batches.filter((batch) => isCurrent(batch.partition, batch.generation));
       if (current.length === 0) return null;
-      return { work: applyBatches({ batches: current, index, sources, counters, resolvePeriod }), started };
+      const work = applyBatches({ batches: current, index, sources, counters, resolvePeriod });
+      await afterApply?.(work);
+      return { work, started };
     } catch (error) {
       onFailure(partitionsOf(received), error);
       return null;

@@ -33,7 +33,9 @@ describe.each(testClickHouses())("a crash between the ClickHouse write and the c
     ];
     const seq = await pipeline.track(events);
     await eventually(() => expect(crashes).toBe(1));
-    expect(await pipeline.snapshot("crashy")).toBeNull();
+    // Snapshots leave as soon as the counters take the flush: the one published before the crash already shows
+    // what the replay will confirm.
+    expect(await pipeline.values("crashy")).toEqual({ "api-calls": 2, users: 1, "users/e1": 1 });
 
     const survivor = await pipeline.startAggregator();
     await pipeline.applied([survivor], pipeline.partitionOf("crashy"), seq);
