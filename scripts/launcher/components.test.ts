@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { testNatsPrefix } from "../../test/support/nats-prefix";
 import { describeComponents } from "./components";
 import { isHealthy } from "./health";
 import { findFreePort } from "./ports";
@@ -32,7 +33,8 @@ describe("the component mains under the launcher", () => {
         LUMEN_SIDECAR_PORT: String(sidecarPort),
         LUMEN_AGGREGATOR_PORT: String(aggregatorPort),
         LUMEN_DATA_DIR: dataDir,
-        LUMEN_NATS_PREFIX: `test_${process.pid}`,
+        // The run-scoped prefix: the global teardown removes the stream and buckets the components create.
+        LUMEN_NATS_PREFIX: testNatsPrefix(),
         CLICKHOUSE_URL: "",
       },
       out,
