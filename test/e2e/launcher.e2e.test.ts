@@ -160,5 +160,15 @@ describe("npm start, driven through the SDK", () => {
     const stored = await lumen.admin.events.list({ customer: "acme", limit: 100 });
     expect(stored.data.filter((event) => event.counted)).toHaveLength(30);
     expect(stored.data).toHaveLength(60);
+
+    // The billing API says `duplicate: true` for keys the aggregators have already counted.
+    const repeat = await lumen.admin.events.track({ customer: "acme", feature: "api-calls", idempotencyKey: "call-3" });
+    expect(repeat.duplicate).toBe(true);
+    const fresh = await lumen.admin.events.batch([
+      { customer: "acme", feature: "api-calls", idempotencyKey: "call-4" },
+      { customer: "acme", feature: "api-calls", idempotencyKey: "call-new" },
+      { customer: "acme", feature: "api-calls", idempotencyKey: "call-new" },
+    ]);
+    expect(fresh).toMatchObject({ accepted: 3, duplicates: 2 });
   }, 120_000);
 });

@@ -12,6 +12,13 @@ export function startFakeAggregator(nats: NatsConnection, names: PipelineNames) 
     [QUERY_OPERATIONS.events]: { data: [], hasMore: false },
     [QUERY_OPERATIONS.periodTotals]: { totals: [], watermark: Date.now() },
   };
+  const keysSeen = nats.subscribe(names.querySubject(QUERY_OPERATIONS.keysSeen), {
+    queue: "aggregators",
+    callback: (_error, message) => {
+      const request = decodeMessage<{ keys: unknown[] }>(message.data);
+      message.respond(encodeMessage({ seen: request.keys.map(() => false) }));
+    },
+  });
   const subscriptions = Object.entries(answers).map(([operation, answer]) =>
     nats.subscribe(names.querySubject(operation), {
       queue: "aggregators",
@@ -25,6 +32,7 @@ export function startFakeAggregator(nats: NatsConnection, names: PipelineNames) 
     asked,
     stop() {
       for (const subscription of subscriptions) subscription.unsubscribe();
+      keysSeen.unsubscribe();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { ClickHouse } from "../clickhouse";
 import { readWatermark } from "../publish/watermarks";
 import { queryEventsPage } from "./events-page";
+import { parseKeysSeen, queryKeysSeen } from "./keys-seen";
 import { queryPeriodTotals } from "./period-totals";
 import { QueryFailure, serveRequests } from "./query-failure";
 import { queryTimeseries } from "./timeseries";
@@ -45,6 +46,9 @@ export function startQueryService({
         definition: sources.definitionOf(request.env, request.customer),
       });
     }),
+    serve(QUERY_OPERATIONS.keysSeen, async (raw) =>
+      queryKeysSeen({ clickhouse, partitions, request: parseKeysSeen(raw) }),
+    ),
     serve(QUERY_OPERATIONS.events, async (raw) =>
       queryEventsPage({ clickhouse, partitions, request: parseEvents(raw) }),
     ),

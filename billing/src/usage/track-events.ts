@@ -1,15 +1,20 @@
 import {
   type ErrorDetail,
+  type KeysSeenRequest,
+  type KeysSeenResult,
   LumenError,
   parseTrackInput,
+  QUERY_OPERATIONS,
   stampEvents,
   type TrackInput,
+  type UsageEvent,
   type UsageSnapshot,
 } from "@lumen/core";
 import { db, type EngineContext } from "../context";
 import { requirePipeline } from "../pipeline/pipeline-client";
 
 export const MAX_BATCH_EVENTS = 1000;
+const KEYS_SEEN_TIMEOUT_MS = 2_000;
 
 /** Frozen times of the test clocks of these customers (test environment only: live has no clocks). */
 async function clockTimesOf(ctx: EngineContext, customers: string[]): Promise<Map<string, number>> {
@@ -47,9 +52,10 @@ export async function trackEvent({ ctx, input }: { ctx: EngineContext; input: un
   });
   const event = events[0];
   if (!event) throw invalidEvent(rejected[0]?.details ?? []);
+  const [duplicate = false] = await knownRepeats(ctx, events);
   await pipeline.publish(events);
   const snapshot = await pipeline.snapshot(ctx.env, event.customer);
-  return { id: event.id, duplicate: false, balances: balancesOf(snapshot) };
+  return { id: event.id, duplicate, balances: balancesOf(snapshot) };
 }
 
 /** `POST /v1/events/batch`: up to 1000 events; a bad event is reported by index and does not stop the rest. */
@@ -100,9 +106,38 @@ export async function trackBatch({ ctx, input }: { ctx: EngineContext; input: un
       error: { code: error.code, message: error.message, details: error.details },
     });
   }
+  const repeats = await knownRepeats(ctx, stamped.events);
   if (stamped.events.length > 0) await pipeline.publish(stamped.events);
   rejected.sort((a, b) => a.index - b.index);
-  return { accepted: stamped.events.length, duplicates: 0, rejected };
+  return { accepted: stamped.events.length, duplicates: repeats.filter(Boolean).length, rejected };
+}
+
+/**
+ * Which events already known to repeat an idempotency key: one seen earlier in the same request, or one the
+ * aggregators have counted (PRODUCT §9: "duplicate: true when it already knows"). When the aggregators cannot
+ * answer at once, nothing is known; the aggregator still never counts a repeat.
+ */
+async function knownRepeats(ctx: EngineContext, events: readonly UsageEvent[]): Promise<boolean[]> {
+  const pipeline = requirePipeline(ctx.pipeline);
+  const keyed = events.filter((event) => event.idempotencyKey !== null);
+  if (keyed.length === 0) return events.map(() => false);
+  const request: KeysSeenRequest = {
+    env: ctx.env,
+    at: ctx.clock.now().getTime(),
+    keys: keyed.map((event) => ({ customer: event.customer, idempotencyKey: event.idempotencyKey! })),
+  };
+  const answer = await pipeline
+    .request<KeysSeenResult>(pipeline.names.querySubject(QUERY_OPERATIONS.keysSeen), request, KEYS_SEEN_TIMEOUT_MS)
+    .catch(() => ({ seen: [] as boolean[] }));
+  const seenBefore = new Set<string>();
+  let next = 0;
+  return events.map((event) => {
+    if (event.idempotencyKey === null) return false;
+    const name = `${event.customer}\u0000${event.idempotencyKey}`;
+    const repeat = answer.seen[next++] === true || seenBefore.has(name);
+    seenBefore.add(name);
+    return repeat;
+  });
 }
 
 /** Per feature and entity, what the owner counted in the current period (issue 3 adds allowances). */

@@ -52,7 +52,21 @@ export const QUERY_OPERATIONS = {
   events: "usage.events",
   /** query: totals per (feature, entity) over [from, to), once the partition's watermark passed `waitUntil`. */
   periodTotals: "usage.period_totals",
+  /** query: which idempotency keys already have a counted event (written to ClickHouse) → KeysSeenResult. */
+  keysSeen: "usage.keys_seen",
 } as const;
+
+export interface KeysSeenRequest {
+  env: LumenEnv;
+  keys: { customer: string; idempotencyKey: string }[];
+  /** ms: keys counted within the 35 days before this instant count as seen. */
+  at: number;
+}
+
+export interface KeysSeenResult {
+  /** In the order of `keys`. */
+  seen: boolean[];
+}
 
 export interface CurrentUsageRequest {
   env: LumenEnv;
