@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestBilling, type TestBilling } from "../../../test/support/billing";
-import { seedCatalog } from "../../../test/support/scenario";
+import { describe, expect, it } from "vitest";
+import { useSeededBilling } from "../../../test/support/seeded-billing";
 
-let billing: TestBilling;
-beforeAll(async () => {
-  billing = await startTestBilling();
-  await seedCatalog(billing);
-});
-afterAll(async () => {
-  await billing.close();
-});
-
-const call = (method: "GET" | "POST" | "PUT" | "PATCH", url: string, body?: unknown) =>
-  billing.request({ method, url, body });
+const session = useSeededBilling();
+const { call } = session;
 
 const basic = {
   name: "Basic",

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LIVE_KEY, startTestBilling, type TestBilling } from "../../../test/support/billing";
-import { seedCatalog } from "../../../test/support/scenario";
+import { describe, expect, it } from "vitest";
+import { LIVE_KEY } from "../../../test/support/billing";
+import { useSeededBilling } from "../../../test/support/seeded-billing";
 
-let billing: TestBilling;
-beforeAll(async () => {
-  billing = await startTestBilling();
-  await seedCatalog(billing);
-});
-afterAll(async () => {
-  await billing.close();
-});
-
-const call = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", url: string, body?: unknown, key?: string) =>
-  billing.request({ method, url, body, ...(key ? { key } : {}) });
+const session = useSeededBilling();
+const { call } = session;
 
 describe("customers", () => {
   it("creates, reads, updates and deletes a customer, keeping every version", async () => {
@@ -41,7 +32,7 @@ describe("customers", () => {
     const deleted = await call("DELETE", "/v1/customers/acme");
     expect(deleted.body.deleted).toBe(true);
     expect((await call("GET", "/v1/customers/acme")).status).toBe(404);
-    const { rows } = await billing.database.pool.query(
+    const { rows } = await session.billing.database.pool.query(
       "SELECT status FROM subscriptions WHERE env = 'test' AND customer_id = 'acme'",
     );
     expect(rows.map((r) => r.status)).toEqual(["canceled"]);

@@ -60,7 +60,7 @@ export async function openPipelineClient({
     },
     async snapshot(env, customer) {
       const entry = await balances.get(customerKey(env, customer));
-      if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return null;
+      if (entry?.operation !== "PUT" || entry.value.length === 0) return null;
       return decodeMessage<UsageSnapshot>(entry.value);
     },
     partitionOf: (env, customer) => partitionOf(env, customer, partitions),

@@ -6,7 +6,7 @@ import { scheduleJob } from "../jobs/schedule-job";
 import { attachGroupDefault } from "./attach-group-default";
 import { computeRenewal } from "./compute-renewal";
 import { lockSubscription } from "./lock-subscription";
-import { loadSubscription, type Subscription, serializeSubscription, updateSubscription } from "./subscription-record";
+import { type Subscription, serializeSubscription, updateSubscription } from "./subscription-record";
 
 export const RENEWAL_JOB = "subscription.renew";
 

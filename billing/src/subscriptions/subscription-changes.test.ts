@@ -1,23 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestBilling, type TestBilling } from "../../../test/support/billing";
-import { seedCatalog } from "../../../test/support/scenario";
+import { describe, expect, it } from "vitest";
+import { useSeededBilling } from "../../../test/support/seeded-billing";
 
-let billing: TestBilling;
-beforeAll(async () => {
-  billing = await startTestBilling();
-  await seedCatalog(billing);
-});
-afterAll(async () => {
-  await billing.close();
-});
+const session = useSeededBilling();
+const { call, ok } = session;
 
-type Method = "GET" | "POST" | "PUT" | "DELETE";
-const call = (method: Method, url: string, body?: unknown) => billing.request({ method, url, body });
-async function ok(method: Method, url: string, body?: unknown) {
-  const response = await call(method, url, body);
-  if (response.status !== 200) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(response.body)}`);
-  return response.body;
-}
 async function clockedCustomer(id: string, frozenTime = "2026-01-01T00:00:00Z") {
   const clock = await ok("POST", "/v1/test-clocks", { frozenTime });
   await ok("POST", "/v1/customers", { id, testClock: clock.id });

@@ -1,25 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestBilling, type TestBilling } from "../../../test/support/billing";
-import { seedCatalog } from "../../../test/support/scenario";
+import { describe, expect, it } from "vitest";
+import { useSeededBilling } from "../../../test/support/seeded-billing";
 
-let billing: TestBilling;
-beforeAll(async () => {
-  billing = await startTestBilling();
-  await seedCatalog(billing);
-});
-afterAll(async () => {
-  await billing.close();
-});
-
-async function call(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", url: string, body?: unknown) {
-  return billing.request({ method, url, body });
-}
-
-async function ok(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", url: string, body?: unknown) {
-  const response = await call(method, url, body);
-  if (response.status !== 200) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(response.body)}`);
-  return response.body;
-}
+const session = useSeededBilling();
+const { call, ok } = session;
 
 async function clockedCustomer(id: string, frozenTime: string) {
   const clock = await ok("POST", "/v1/test-clocks", { frozenTime });

@@ -1,0 +1,39 @@
+import { afterAll, beforeAll } from "vitest";
+import { startTestBilling, type TestBilling } from "./billing";
+import { seedCatalog } from "./scenario";
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/**
+ * A billing API with the seeded catalog for one test file: started before its tests, closed after them.
+ * `call` answers any status; `ok` throws unless the answer is 200 and returns the body.
+ */
+export function useSeededBilling() {
+  let billing: TestBilling | undefined;
+  beforeAll(async () => {
+    billing = await startTestBilling();
+    await seedCatalog(billing);
+  });
+  afterAll(async () => {
+    await billing?.close();
+  });
+  const current = () => {
+    if (!billing) throw new Error("useSeededBilling: the billing API is not started yet (use it inside tests)");
+    return billing;
+  };
+  const call = (method: Method, url: string, body?: unknown, key?: string) =>
+    current().request({ method, url, body, ...(key ? { key } : {}) });
+  const ok = async (method: Method, url: string, body?: unknown) => {
+    const response = await call(method, url, body);
+    if (response.status !== 200)
+      throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  };
+  return {
+    get billing() {
+      return current();
+    },
+    call,
+    ok,
+  };
+}
