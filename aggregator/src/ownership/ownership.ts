@@ -110,13 +110,16 @@ export class Ownership {
     await this.members
       .heartbeat()
       .catch((error: unknown) => this.options.logger.warn({ err: error }, "heartbeat failed"));
-    const expires = clock.now().getTime() + timing.leaseMs;
+    // The fence (renewedAt + fence) must end before the lease it guards: both are taken when the request leaves,
+    // however long the answer takes.
     await Promise.all(
       this.owned().map(async (partition) => {
         const held = this.held.get(partition)!;
+        const sentAt = performance.now();
+        const expires = clock.now().getTime() + timing.leaseMs;
         const revision = await this.leases.renew(partition, { owner: me, expires }, held.revision);
         if (this.stopped) return;
-        if (revision !== null) this.held.set(partition, { revision, renewedAt: performance.now() });
+        if (revision !== null) this.held.set(partition, { revision, renewedAt: sentAt });
         else this.lose(partition, "lease taken");
       }),
     );
@@ -134,9 +137,11 @@ export class Ownership {
     });
     for (const partition of plan.release) await this.giveUp(partition);
     for (const partition of plan.acquire) {
+      const sentAt = performance.now();
+      const expires = clock.now().getTime() + timing.leaseMs;
       const revision = await this.leases.acquire(partition, { owner: me, expires });
       if (revision === null || this.stopped) continue;
-      this.held.set(partition, { revision, renewedAt: performance.now() });
+      this.held.set(partition, { revision, renewedAt: sentAt });
       this.options.logger.info({ partition }, "partition acquired");
       callbacks.acquired(partition).catch((error: unknown) => {
         this.options.logger.error({ err: error, partition }, "partition failed to start");

@@ -65,3 +65,25 @@ describe("parseTrackInput", () => {
     expect(result.ok && result.input.timestamp).toBe(Date.parse("2026-02-01T00:00:00Z"));
   });
 });
+
+describe("parseTrackInput refuses what storage could not keep exactly", () => {
+  it("refuses event times before 2000, which period math cannot place", () => {
+    const early = parseTrackInput({ customer: "acme", feature: "f", timestamp: new Date(-8.64e15) });
+    expect(early.ok ? [] : early.details.map((d) => d.path)).toEqual(["timestamp"]);
+    expect(parseTrackInput({ customer: "acme", feature: "f", timestamp: "1999-12-31T23:59:59Z" }).ok).toBe(false);
+    expect(parseTrackInput({ customer: "acme", feature: "f", timestamp: "2000-01-01T00:00:00Z" }).ok).toBe(true);
+  });
+
+  it("refuses lone surrogates in keys, names and property values, and accepts real emoji", () => {
+    for (const body of [
+      { customer: "acme", feature: "f", idempotencyKey: "\ud800x" },
+      { customer: "acme", event: "\udc00" },
+      { customer: "acme", feature: "f", properties: { model: "a\ud800" } },
+    ]) {
+      expect(parseTrackInput(body).ok, JSON.stringify(body)).toBe(false);
+    }
+    expect(
+      parseTrackInput({ customer: "acme", feature: "f", idempotencyKey: "😀-1", properties: { p: "😀" } }).ok,
+    ).toBe(true);
+  });
+});

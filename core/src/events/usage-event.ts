@@ -52,6 +52,8 @@ const MAX_PROPERTY_STRING = 1_000;
 const MAX_ABS_VALUE = 1e15;
 /** Events may not claim to happen later than this past the receiver's clock (clock skew allowance). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/** The earliest event time accepted: no product meters usage before 2000, and period math needs sane dates. */
+export const EARLIEST_EVENT_TIME = Date.UTC(2000, 0, 1);
 
 /**
  * Validates one track body (JSON or msgpack, already decoded). Hand-written rather than zod because it runs
@@ -92,6 +94,7 @@ export function parseTrackInput(raw: unknown, prefix = ""): ParseResult {
   if (body.timestamp !== undefined && body.timestamp !== null) {
     timestamp = readTimestamp(body.timestamp);
     if (timestamp === null) fail("timestamp", "must be an ISO 8601 time with a timezone, such as 2026-01-01T00:00:00Z");
+    else if (timestamp < EARLIEST_EVENT_TIME) fail("timestamp", "must not be before 2000-01-01T00:00:00Z");
   }
 
   let idempotencyKey: string | null = null;
@@ -99,9 +102,10 @@ export function parseTrackInput(raw: unknown, prefix = ""): ParseResult {
     if (
       typeof body.idempotencyKey !== "string" ||
       body.idempotencyKey.length === 0 ||
-      body.idempotencyKey.length > 255
+      body.idempotencyKey.length > 255 ||
+      !isWellFormed(body.idempotencyKey)
     ) {
-      fail("idempotencyKey", "must be a string of 1 to 255 characters");
+      fail("idempotencyKey", "must be a string of 1 to 255 characters (well-formed Unicode)");
     } else idempotencyKey = body.idempotencyKey;
   }
 
@@ -128,11 +132,19 @@ function readId(
 
 function readName(value: unknown, field: string, fail: (field: string, message: string) => void): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== "string" || value.length === 0 || value.length > 255) {
-    fail(field, "must be a string of 1 to 255 characters");
+  if (typeof value !== "string" || value.length === 0 || value.length > 255 || !isWellFormed(value)) {
+    fail(field, "must be a string of 1 to 255 characters (well-formed Unicode)");
     return null;
   }
   return value;
+}
+
+/**
+ * A lone UTF-16 surrogate cannot be stored as UTF-8 (ClickHouse would keep U+FFFD instead), so a key holding one
+ * would never match itself once stored: such strings are refused.
+ */
+function isWellFormed(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
 }
 
 function readProperties(
@@ -150,13 +162,13 @@ function readProperties(
   }
   const out: Record<string, PropertyValue> = {};
   for (const [key, item] of entries) {
-    if (key.length === 0 || key.length > 100) {
+    if (key.length === 0 || key.length > 100 || !isWellFormed(key)) {
       fail(`properties.${key}`, "keys are 1 to 100 characters");
       continue;
     }
     if (item === null || typeof item === "boolean" || (typeof item === "number" && Number.isFinite(item))) {
       out[key] = item;
-    } else if (typeof item === "string" && item.length <= MAX_PROPERTY_STRING) {
+    } else if (typeof item === "string" && item.length <= MAX_PROPERTY_STRING && isWellFormed(item)) {
       out[key] = item;
     } else {
       fail(`properties.${key}`, `must be a string (at most ${MAX_PROPERTY_STRING} characters), a number or a boolean`);
