@@ -1,5 +1,6 @@
 import { Decimal } from "@lumen/core";
 import { describe, expect, it } from "vitest";
+import { aSubscription } from "../../../test/support/builders";
 import type { PlanVersion } from "../catalog/plan-record";
 import { normalizePlanDefinition } from "../catalog/schemas";
 import { type AttachSetup, computeAttach } from "./compute-attach";
@@ -27,30 +28,16 @@ function plan(
 }
 
 function subscriptionOn(target: PlanVersion, overrides: Partial<Subscription> = {}): Subscription {
-  const start = new Date("2026-03-01T00:00:00Z");
-  return {
+  return aSubscription({
+    start: new Date("2026-03-01T00:00:00Z"),
+    end: new Date("2026-04-01T00:00:00Z"),
     id: `sub_${target.plan}`,
-    customer: "acme",
     plan: target.plan,
     planVersion: target.version,
     group: target.definition.addOn ? null : target.definition.group,
     addOn: target.definition.addOn,
-    status: "active",
-    billingAnchor: start,
-    currentPeriodStart: start,
-    currentPeriodEnd: new Date("2026-04-01T00:00:00Z"),
-    trialStart: null,
-    trialEnd: null,
-    cancelAtPeriodEnd: false,
-    canceledAt: null,
-    endedAt: null,
-    scheduledChange: null,
-    planStartedAt: start,
-    version: 1,
-    createdAt: start,
-    updatedAt: start,
     ...overrides,
-  };
+  });
 }
 
 function setup(

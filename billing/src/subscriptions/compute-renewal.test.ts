@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { aSubscription } from "../../../test/support/builders";
 import type { PlanVersion } from "../catalog/plan-record";
 import { normalizePlanDefinition } from "../catalog/schemas";
 import { computeRenewal } from "./compute-renewal";
@@ -14,30 +15,11 @@ function plan(id: string, interval: "week" | "month" | "quarter" | "year" = "mon
 }
 
 function subscription(overrides: Partial<Subscription> = {}): Subscription {
-  const start = new Date("2026-01-31T00:00:00Z");
-  return {
-    id: "sub_1",
-    customer: "acme",
-    plan: "pro",
-    planVersion: 1,
-    group: "main",
-    addOn: false,
-    status: "active",
-    billingAnchor: start,
-    currentPeriodStart: start,
-    currentPeriodEnd: new Date("2026-02-28T00:00:00Z"),
-    trialStart: null,
-    trialEnd: null,
-    cancelAtPeriodEnd: false,
-    canceledAt: null,
-    endedAt: null,
-    scheduledChange: null,
-    planStartedAt: start,
-    version: 1,
-    createdAt: start,
-    updatedAt: start,
+  return aSubscription({
+    start: new Date("2026-01-31T00:00:00Z"),
+    end: new Date("2026-02-28T00:00:00Z"),
     ...overrides,
-  };
+  });
 }
 
 describe("computeRenewal", () => {
