@@ -1,4 +1,4 @@
-import { decodeBatch, type UsageEvent } from "@lumen/core";
+import { decodeBatch, EARLIEST_EVENT_TIME, type UsageEvent } from "@lumen/core";
 
 /** Where a stream message of an owned partition sits. */
 export interface BatchPosition {
@@ -43,6 +43,9 @@ export function decodeEvents(data: Uint8Array): { events: UsageEvent[]; rejected
   return { events, rejected: batch.events.length - events.length };
 }
 
+/** Far beyond any clock skew, well inside what Date and the period math handle. */
+const LATEST_EVENT_TIME = Date.UTC(2200, 0, 1);
+
 function isUsageEvent(event: UsageEvent): boolean {
   return (
     typeof event === "object" &&
@@ -54,7 +57,11 @@ function isUsageEvent(event: UsageEvent): boolean {
     (event.entity === null || typeof event.entity === "string") &&
     typeof event.value === "number" &&
     Number.isFinite(event.value) &&
+    // An event time no period can place would fail every flush of its partition: such events are skipped
+    // (ingest and billing refuse them; this guards against any other writer of the stream).
     Number.isFinite(event.timestamp) &&
+    event.timestamp >= EARLIEST_EVENT_TIME &&
+    event.timestamp <= LATEST_EVENT_TIME &&
     Number.isFinite(event.receivedAt) &&
     (event.idempotencyKey === null || typeof event.idempotencyKey === "string")
   );
