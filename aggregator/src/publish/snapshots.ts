@@ -10,6 +10,7 @@ import {
 } from "@lumen/core";
 import type { KV, NatsConnection } from "nats";
 import type { CustomerUsage } from "../state/counter-store";
+import { createBalancesWriter } from "./balances-writer";
 
 /** A customer's counters as the snapshot billing and sidecars read: each valued with its feature's aggregation. */
 export function snapshotOf({
@@ -38,6 +39,9 @@ export function snapshotOf({
   return { env: usage.env, customer: usage.customer, partition: usage.partition, seq, asOf, counters };
 }
 
+// One writer per bucket handle: it remembers the revisions it wrote (see createBalancesWriter).
+const writers = new WeakMap<KV, ReturnType<typeof createBalancesWriter>>();
+
 /** Publishes each snapshot on the customer's balances subject and keeps it in the balances bucket. */
 export async function publishSnapshots({
   nats,
@@ -50,11 +54,16 @@ export async function publishSnapshots({
   names: PipelineNames;
   snapshots: readonly UsageSnapshot[];
 }): Promise<void> {
+  let writer = writers.get(balances);
+  if (!writer) {
+    writer = createBalancesWriter(balances);
+    writers.set(balances, writer);
+  }
   const puts: Promise<unknown>[] = [];
   for (const snapshot of snapshots) {
     const payload = encodeMessage(snapshot);
     nats.publish(names.balancesSubject(snapshot.env, snapshot.customer), payload);
-    puts.push(balances.put(customerKey(snapshot.env, snapshot.customer), payload));
+    puts.push(writer.put(customerKey(snapshot.env, snapshot.customer), snapshot, payload));
   }
   await Promise.all(puts);
 }
