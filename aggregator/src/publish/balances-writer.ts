@@ -34,13 +34,12 @@ export function createBalancesWriter(kv: KV, { remembered = 200_000 }: { remembe
   return {
     async put(key: string, snapshot: UsageSnapshot, payload: Uint8Array): Promise<void> {
       const known = revisions.get(key);
-      if (known !== undefined) {
-        try {
-          revisions.set(key, await kv.update(key, payload, known));
-          return;
-        } catch {
-          // Moved by another writer since: fall through and compare seqs.
-        }
+      try {
+        // One round trip in the usual cases: the revision this writer last wrote, or a customer's first snapshot.
+        revisions.set(key, known === undefined ? await kv.create(key, payload) : await kv.update(key, payload, known));
+        return;
+      } catch {
+        // Written by another writer (or before this one started): compare seqs.
       }
       await slowPath(key, snapshot, payload);
     },
