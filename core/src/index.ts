@@ -1,6 +1,7 @@
 export * from "./canonical-json";
 export * from "./clock";
 export * from "./config";
+export * from "./entitlements";
 export * from "./errors";
 export * from "./events/stamp";
 export * from "./events/usage-event";
