@@ -1,6 +1,6 @@
 import { canonicalJson, sha256Hex } from "@lumen/core";
 import type { Env } from "../context";
-import type { Pool, Queryable } from "../db/pool";
+import type { Queryable } from "../db/pool";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -38,40 +38,34 @@ export function hashAuditEntry(entry: AuditEntryInput, prevHash: string): string
   );
 }
 
-/** Appends one entry to the environment's chain; concurrent writers are serialised by an advisory lock. */
-export async function appendAuditEntry(pool: Pool, entry: AuditEntryInput): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`lumen.audit.${entry.env}`]);
-    const { rows } = await client.query<{ hash: string }>(
-      "SELECT hash FROM audit_log WHERE env = $1 ORDER BY seq DESC LIMIT 1",
-      [entry.env],
-    );
-    const prevHash = rows[0]?.hash ?? GENESIS_HASH;
-    await client.query(
-      `INSERT INTO audit_log (env, at, key_id, method, path, status, request_id, body_hash, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        entry.env,
-        entry.at,
-        entry.keyId,
-        entry.method,
-        entry.path,
-        entry.status,
-        entry.requestId,
-        entry.bodyHash,
-        prevHash,
-        hashAuditEntry(entry, prevHash),
-      ],
-    );
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+/**
+ * Appends one entry to the environment's chain, inside the caller's transaction (the write it records commits
+ * with it, or neither does). Concurrent writers are serialised by an advisory lock held until commit; it is
+ * the last lock a request takes, so it cannot close a cycle.
+ */
+export async function appendAuditEntry(tx: Queryable, entry: AuditEntryInput): Promise<void> {
+  await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`lumen.audit.${entry.env}`]);
+  const { rows } = await tx.query<{ hash: string }>(
+    "SELECT hash FROM audit_log WHERE env = $1 ORDER BY seq DESC LIMIT 1",
+    [entry.env],
+  );
+  const prevHash = rows[0]?.hash ?? GENESIS_HASH;
+  await tx.query(
+    `INSERT INTO audit_log (env, at, key_id, method, path, status, request_id, body_hash, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [
+      entry.env,
+      entry.at,
+      entry.keyId,
+      entry.method,
+      entry.path,
+      entry.status,
+      entry.requestId,
+      entry.bodyHash,
+      prevHash,
+      hashAuditEntry(entry, prevHash),
+    ],
+  );
 }
 
 interface AuditRow {

@@ -1,6 +1,6 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { type Clock, canonicalJson, LumenError, randomToken, sha256Hex } from "@lumen/core";
+import { type Clock, canonicalJson, fixedClock, LumenError, randomToken, sha256Hex } from "@lumen/core";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -11,7 +11,7 @@ import Fastify, {
 import { jsonSchemaTransform, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { appendAuditEntry } from "../audit/audit-log";
 import type { EngineContext } from "../context";
-import type { Pool } from "../db/pool";
+import type { Pool, PoolClient } from "../db/pool";
 import type { DefinitionStore } from "../definitions/definition-store";
 import { publishDefinitions } from "../definitions/publish-definitions";
 import type { PipelineClient } from "../pipeline/pipeline-client";
@@ -28,8 +28,12 @@ declare module "fastify" {
   interface FastifyRequest {
     ctx: EngineContext;
     idempotencyKey?: string;
+    /** A write request's transaction: its changes, its audit entry and its stored answer commit together. */
+    transaction?: PoolClient;
   }
 }
+
+const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export interface AppOptions {
   pool: Pool;
@@ -112,28 +116,67 @@ export async function buildApp({
     request.idempotencyKey = key;
   });
 
+  // Each write runs in one transaction opened here and finished in onSend (verbs reuse it through ctx.tx).
+  app.addHook("preHandler", async (request) => {
+    if (!WRITE_METHODS.has(request.method) || !request.ctx || request.transaction) return;
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+    } catch (error) {
+      client.release();
+      throw error;
+    }
+    request.transaction = client;
+    request.ctx = { ...request.ctx, tx: client, clock: fixedClock(clock.now()) };
+  });
+
   app.addHook("onSend", async (request, reply, payload) => {
     const body = typeof payload === "string" ? payload : "";
-    if (request.idempotencyKey) {
+    const isWrite = WRITE_METHODS.has(request.method);
+    const succeeded = reply.statusCode < 300;
+    const transaction = request.transaction;
+    request.transaction = undefined;
+    if (transaction) {
+      try {
+        if (succeeded) {
+          // The answer, the audit entry and the write commit together: no write without its entry, and a
+          // retry after a crash finds either everything or nothing.
+          if (request.idempotencyKey) {
+            await completeIdempotencyKey(transaction, {
+              env: request.ctx.env,
+              key: request.idempotencyKey,
+              status: reply.statusCode,
+              body,
+            });
+          }
+          await appendAuditEntry(transaction, {
+            env: request.ctx.env,
+            at: clock.now(),
+            keyId: request.ctx.actor,
+            method: request.method,
+            path: request.url.split("?")[0] ?? request.url,
+            status: reply.statusCode,
+            requestId: request.id,
+            bodyHash: request.body === undefined ? null : sha256Hex(canonicalJson(request.body)),
+          });
+          await transaction.query("COMMIT");
+        } else {
+          await transaction.query("ROLLBACK");
+        }
+      } catch (error) {
+        await transaction.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        transaction.release();
+      }
+    }
+    // A rejected request changed nothing; its answer is stored on its own (a 5xx releases the key instead).
+    if (request.idempotencyKey && !(transaction && succeeded)) {
       await completeIdempotencyKey(pool, {
         env: request.ctx.env,
         key: request.idempotencyKey,
         status: reply.statusCode,
         body,
-      });
-    }
-    const isWrite = request.method !== "GET" && request.method !== "HEAD" && request.method !== "OPTIONS";
-    const replayed = reply.getHeader("Idempotent-Replayed") === "true";
-    if (isWrite && request.ctx && reply.statusCode < 300 && !replayed) {
-      await appendAuditEntry(pool, {
-        env: request.ctx.env,
-        at: clock.now(),
-        keyId: request.ctx.actor,
-        method: request.method,
-        path: request.url.split("?")[0] ?? request.url,
-        status: reply.statusCode,
-        requestId: request.id,
-        bodyHash: request.body === undefined ? null : sha256Hex(canonicalJson(request.body)),
       });
     }
     // Push changed definitions before answering, so that a check right after a write sees it.
@@ -145,7 +188,18 @@ export async function buildApp({
     return payload;
   });
 
+  // A request that ends without onSend (a dropped connection) gives its transaction back unfinished.
+  const abandon = async (request: { transaction?: PoolClient }) => {
+    const transaction = request.transaction;
+    if (!transaction) return;
+    request.transaction = undefined;
+    await transaction.query("ROLLBACK").catch(() => {});
+    transaction.release();
+  };
+  app.addHook("onRequestAbort", abandon);
+
   app.addHook("onResponse", async (request, reply) => {
+    await abandon(request);
     metrics.observe(request.routeOptions.url ?? "unmatched", request.method, reply.statusCode, reply.elapsedTime);
   });
 

@@ -1,6 +1,6 @@
 import { LumenError } from "@lumen/core";
 import type { Env } from "../context";
-import type { Pool } from "../db/pool";
+import type { Pool, Queryable } from "../db/pool";
 
 /** A claim abandoned by a crashed process may be taken over after this long. */
 const ABANDONED_AFTER_SECONDS = 60;
@@ -52,16 +52,17 @@ export async function claimIdempotencyKey(
   }
 }
 
+/** Stores the answer; `db` is the request's transaction for a write that succeeded (answer and write commit together). */
 export async function completeIdempotencyKey(
-  pool: Pool,
+  db: Queryable,
   { env, key, status, body }: { env: Env; key: string; status: number; body: string },
 ): Promise<void> {
   // Server errors and rate limits are not final answers: release the key so a retry runs again.
   if (status >= 500 || status === 429) {
-    await pool.query("DELETE FROM idempotency_keys WHERE env = $1 AND key = $2 AND completed_at IS NULL", [env, key]);
+    await db.query("DELETE FROM idempotency_keys WHERE env = $1 AND key = $2 AND completed_at IS NULL", [env, key]);
     return;
   }
-  await pool.query(
+  await db.query(
     `UPDATE idempotency_keys SET status_code = $3, response_body = $4, completed_at = now()
      WHERE env = $1 AND key = $2`,
     [env, key, status, body],
