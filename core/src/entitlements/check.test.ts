@@ -1,25 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { type BurnResult, burnUsage } from "./burn";
 import { type CheckFeatureInput, checkFeature } from "./check";
-import { type EntitlementInput, type Grant, type Override, REASONS, type Reason } from "./types";
+import { anEntitlement } from "./testing";
+import { type Grant, type Override, REASONS, type Reason } from "./types";
 
 const AT = 500;
 
-function entitlement(fields: Partial<EntitlementInput> = {}): EntitlementInput {
-  return {
-    type: "metered",
-    reset: { interval: "month", anchor: "2026-01-01T00:00:00.000Z" },
-    included: 100,
-    unlimited: false,
-    per: "customer",
-    overageAllowed: false,
-    usageLimit: null,
-    rollover: null,
-    trialEndsAt: null,
-    pooled: false,
-    ...fields,
-  };
-}
+const entitlement = anEntitlement;
 
 function usage({ allowance = 100, used = 0, grants = [] }: { allowance?: number; used?: number; grants?: Grant[] }) {
   return burnUsage({

@@ -1,24 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { resolveEntitlement } from "./resolve-entitlement";
-import type { EntitlementInput, Override } from "./types";
+import { anEntitlement } from "./testing";
+import type { Override } from "./types";
 
 const AT = 500;
 
-function entitlement(fields: Partial<EntitlementInput> = {}): EntitlementInput {
-  return {
-    type: "metered",
-    reset: { interval: "month", anchor: "2026-01-01T00:00:00.000Z" },
-    included: 100,
-    unlimited: false,
-    per: "customer",
-    overageAllowed: false,
-    usageLimit: null,
-    rollover: null,
-    trialEndsAt: null,
-    pooled: false,
-    ...fields,
-  };
-}
+const entitlement = anEntitlement;
 
 const override = (fields: Partial<Override>): Override => ({ feature: "f", enabled: true, expiresAt: null, ...fields });
 
