@@ -1,4 +1,5 @@
 import type { CatalogDefinition, CustomerDefinition, LumenEnv, ResetSchedule, UsageSources } from "@lumen/core";
+import { aCustomerDefinition, anEntitlement } from "@lumen/core/testing";
 
 /** A catalog with every kind of meter, for the aggregator's tests. */
 export const TEST_CATALOG: CatalogDefinition = {
@@ -36,28 +37,17 @@ export function testDefinition({
   resets?: Record<string, ResetSchedule>;
   version?: number;
 }): CustomerDefinition {
-  return {
-    env: "test",
+  return aCustomerDefinition({
     customer,
     version,
-    exists: true,
-    testClock: null,
     billingPeriod,
     features: Object.fromEntries(
       Object.entries(resets).map(([feature, reset]) => [
         feature,
-        {
-          type: "metered",
-          reset,
-          included: 0,
-          unlimited: false,
-          per: "customer",
-          overageAllowed: true,
-          usageLimit: null,
-        },
+        anEntitlement({ reset, included: 0, overageAllowed: true }),
       ]),
     ),
-  };
+  });
 }
 
 /** Sources over fixed maps (storage-level tests have no KV). */

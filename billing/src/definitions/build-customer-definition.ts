@@ -36,6 +36,11 @@ export async function buildCustomerDefinition(
     testClock: null,
     billingPeriod: null,
     features: {},
+    grants: [],
+    overrides: {},
+    entities: {},
+    seatFeatures: [],
+    creditCosts: {},
   };
   if (!row || row.deleted_at) return empty;
   const customer = toCustomer(row);
@@ -99,8 +104,12 @@ export function computeCustomerDefinition({
       included: feature.included,
       unlimited: feature.unlimited,
       per: feature.per,
+      pooled: false,
       overageAllowed: feature.overageAllowed,
       usageLimit: feature.usageLimit,
+      rollover: null,
+      trialEndsAt: feature.trialEndsAt?.getTime() ?? null,
+      subscriptionActive: true,
     };
   }
   return {
@@ -111,5 +120,10 @@ export function computeCustomerDefinition({
     testClock: customer.testClockId,
     billingPeriod,
     features: entries,
+    grants: [],
+    overrides: {},
+    entities: {},
+    seatFeatures: [],
+    creditCosts: {},
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type CustomerDefinition, customerKey, decodeMessage, pipelineNames } from "@lumen/core";
 import { connectJetStream } from "@lumen/core/runtime";
+import { aCustomerDefinition } from "@lumen/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBilling, type TestBilling } from "../../../test/support/billing";
 import { seedCatalog } from "../../../test/support/scenario";
@@ -75,15 +76,11 @@ describe("the NATS definition store", () => {
       const subscription = nats.subscribe(`${names.prefix}.definitions.>`, {
         callback: (_error, message) => announced.push(decodeMessage(message.data)),
       });
-      const definition: CustomerDefinition = {
+      const definition: CustomerDefinition = aCustomerDefinition({
         env: "live",
         customer: "acme.eu",
         version: 7,
-        exists: true,
-        testClock: null,
-        billingPeriod: null,
-        features: {},
-      };
+      });
       await store.putCustomer(definition);
       await nats.flush();
       const kv = await nats.jetstream().views.kv(names.buckets.definitions);

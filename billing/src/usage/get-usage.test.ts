@@ -1,54 +1,43 @@
 import type { CustomerDefinition, UsageSnapshot } from "@lumen/core";
+import { aCustomerDefinition, anEntitlement } from "@lumen/core/testing";
 import { describe, expect, it } from "vitest";
 import { summarizeUsage } from "./get-usage";
 
 const anchor = "2026-01-10T00:00:00.000Z";
-const definition: CustomerDefinition = {
-  env: "test",
-  customer: "acme",
+const definition: CustomerDefinition = aCustomerDefinition({
   version: 3,
-  exists: true,
-  testClock: null,
   billingPeriod: { interval: "month", anchor },
   features: {
-    "api-calls": {
+    "api-calls": anEntitlement({
       type: "metered",
       reset: { interval: "day", anchor },
       included: 100,
-      unlimited: false,
       per: "customer",
       overageAllowed: false,
-      usageLimit: null,
-    },
-    messages: {
+    }),
+    messages: anEntitlement({
       type: "metered",
       reset: { interval: "month", anchor },
       included: 10,
-      unlimited: false,
       per: "seat",
       overageAllowed: true,
-      usageLimit: null,
-    },
-    seats: {
+    }),
+    seats: anEntitlement({
       type: "gauge",
       reset: { interval: null, anchor },
       included: 0,
-      unlimited: false,
       per: "customer",
       overageAllowed: true,
-      usageLimit: null,
-    },
-    sso: {
+    }),
+    sso: anEntitlement({
       type: "boolean",
       reset: { interval: "month", anchor },
       included: 0,
-      unlimited: false,
       per: "customer",
       overageAllowed: false,
-      usageLimit: null,
-    },
+    }),
   },
-};
+});
 const now = Date.parse("2026-02-15T12:00:00Z");
 const today = Date.parse("2026-02-15T00:00:00Z");
 const month = Date.parse("2026-02-10T00:00:00Z");

@@ -18,6 +18,8 @@ export interface BurnInput {
   /** The customer's grants of this feature (or of this entity's pool). */
   grants: readonly Grant[];
   at: number;
+  /** Allowance carried into the first period from before it (a ledger's `rolledOver`). */
+  openingRollover?: number;
 }
 
 /** How one period's usage was charged. */
@@ -79,14 +81,21 @@ export function isGrantActive(grant: Grant, at: number): boolean {
  * absorb usage from before it existed. Shares are rounded so that integer usage stays integer.
  * Overage is not absorbed later by grants created after it, and a voided grant keeps what it already absorbed.
  */
-export function simulateBurn({ periods, allowancePerPeriod, rolloverMax, grants, at }: BurnInput): {
+export function simulateBurn({
+  periods,
+  allowancePerPeriod,
+  rolloverMax,
+  grants,
+  at,
+  openingRollover = 0,
+}: BurnInput): {
   periods: PeriodBurn[];
   grantLeft: Map<string, number>;
 } {
   const ordered = [...grants].sort(compareBurnOrder);
   const grantLeft = new Map(grants.map((grant) => [grant.id, Math.max(0, grant.amount)]));
   const burned: PeriodBurn[] = [];
-  let carried = 0;
+  let carried = Math.max(0, openingRollover);
   for (const period of periods) {
     if (period.start > at) break;
     const allowance = Math.max(0, allowancePerPeriod);

@@ -1,6 +1,9 @@
-// Entitlement math (issue 3): burn order, rollover, grants, overrides and the check decision. Pure; not yet
-// wired into billing, the aggregator or the sidecar.
+// Entitlement math (issue 3): burn order, rollover, grants, overrides, credits, seats and the check decision. Pure.
+
+export * from "./balance";
 export * from "./burn";
 export * from "./check";
 export * from "./resolve-entitlement";
+export * from "./responses";
+export * from "./scope";
 export * from "./types";

@@ -71,5 +71,6 @@ function entitlementOfOverride(override: Override): EntitlementInput {
     rollover: null,
     trialEndsAt: null,
     pooled: false,
+    subscriptionActive: true,
   };
 }

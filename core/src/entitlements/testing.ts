@@ -1,3 +1,4 @@
+import type { CustomerDefinition } from "../pipeline/definitions";
 import type { EntitlementInput } from "./types";
 
 /** A metered feature with 100 included per monthly period, no price, no rollover; tests override the rest. */
@@ -8,11 +9,31 @@ export function anEntitlement(fields: Partial<EntitlementInput> = {}): Entitleme
     included: 100,
     unlimited: false,
     per: "customer",
+    pooled: false,
     overageAllowed: false,
     usageLimit: null,
     rollover: null,
     trialEndsAt: null,
-    pooled: false,
+    subscriptionActive: true,
+    ...fields,
+  };
+}
+
+/** An existing test-environment customer "acme" with no features, grants, overrides or seats. */
+export function aCustomerDefinition(fields: Partial<CustomerDefinition> = {}): CustomerDefinition {
+  return {
+    env: "test",
+    customer: "acme",
+    version: 1,
+    exists: true,
+    testClock: null,
+    billingPeriod: null,
+    features: {},
+    grants: [],
+    overrides: {},
+    entities: {},
+    seatFeatures: [],
+    creditCosts: {},
     ...fields,
   };
 }

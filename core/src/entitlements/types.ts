@@ -1,39 +1,9 @@
 import type { FeatureEntitlement, FeatureType } from "../pipeline/definitions";
 
-/** A customer's grant of units of one feature (PRODUCT §10). Times are ms since the epoch. */
-export interface Grant {
-  id: string;
-  feature: string;
-  amount: number;
-  /** Lower burns first. */
-  priority: number;
-  /** The unused part is gone from this instant on; null: never expires. */
-  expiresAt: number | null;
-  createdAt: number;
-  /** A voided grant stops counting from this instant on, like an expiry. */
-  voidedAt: number | null;
-}
+export type { Grant, Override } from "../pipeline/definitions";
 
-/** A per-customer exception to the plans in force (PRODUCT §10); with `expiresAt`, a feature trial. */
-export interface Override {
-  feature: string;
-  /** false removes the feature. */
-  enabled: boolean;
-  /** Replaces the period allowance. */
-  included?: number | "unlimited";
-  /** The override is ignored from this instant on; null: until deleted. */
-  expiresAt: number | null;
-}
-
-/** A feature as the plans in force grant it, with the item fields the allowance math needs (PRODUCT §3). */
-export interface EntitlementInput extends FeatureEntitlement {
-  /** Unused allowance carried into the next period, up to `max`. */
-  rollover?: { max: number } | null;
-  /** End of a `trialDays` feature trial (ms); null: not a trial. */
-  trialEndsAt: number | null;
-  /** With `per: "seat"`: one shared allowance of `included × seats` instead of one balance per seat. */
-  pooled: boolean;
-}
+/** A feature as the plans in force grant it (the definition's entry, overrides not yet applied). */
+export type EntitlementInput = FeatureEntitlement;
 
 /** Why `check` denied (PRODUCT §9). */
 export const REASONS = [

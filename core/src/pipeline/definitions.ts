@@ -30,15 +30,50 @@ export interface ResetSchedule {
   anchor: string;
 }
 
-/** One feature as granted to a customer by the plans in force (allowance math comes with issue 3). */
+/** One feature as granted to a customer by the plans in force (PRODUCT §3), with what the allowance math needs. */
 export interface FeatureEntitlement {
   type: FeatureType;
   reset: ResetSchedule;
+  /** The allowance per reset period (per seat with `per: "seat"`). */
   included: number;
   unlimited: boolean;
   per: "customer" | "seat";
+  /** With `per: "seat"`: one shared allowance of `included × seats` instead of one balance per seat. */
+  pooled: boolean;
+  /** true when the item has a price: usage past the allowance is allowed and billed. */
   overageAllowed: boolean;
   usageLimit: number | null;
+  /** Unused allowance carried into the next period, up to `max`. */
+  rollover: { max: number } | null;
+  /** End of a `trialDays` feature trial (ms); null: not a trial. */
+  trialEndsAt: number | null;
+  /** false while the granting subscription does not entitle (for example `past_due` with revocation). */
+  subscriptionActive: boolean;
+}
+
+/** A customer's grant of units of one feature (PRODUCT §10). Times are ms since the epoch. */
+export interface Grant {
+  id: string;
+  feature: string;
+  amount: number;
+  /** Lower burns first. */
+  priority: number;
+  /** The unused part is gone from this instant on; null: never expires. */
+  expiresAt: number | null;
+  createdAt: number;
+  /** A voided grant stops counting from this instant on, like an expiry. */
+  voidedAt: number | null;
+}
+
+/** A per-customer exception to the plans in force (PRODUCT §10); with `expiresAt`, a feature trial. */
+export interface Override {
+  feature: string;
+  /** false removes the feature. */
+  enabled: boolean;
+  /** Replaces the period allowance. */
+  included?: number | "unlimited";
+  /** The override is ignored from this instant on; null: until deleted. */
+  expiresAt: number | null;
 }
 
 /**
@@ -54,7 +89,17 @@ export interface CustomerDefinition {
   testClock: string | null;
   /** The base subscription's billing period, used for features without a reset of their own. */
   billingPeriod: ResetSchedule | null;
+  /** What the plans in force grant, before overrides. */
   features: Record<string, FeatureEntitlement>;
+  /** Every grant not yet expired or voided, and those that ended within the last year (their burn still counts). */
+  grants: Grant[];
+  overrides: Record<string, Override>;
+  /** The customer's active entities (PRODUCT §5): entity id → its gauge feature, whose level they make up. */
+  entities: Record<string, string>;
+  /** Gauge features the plans in force price per unit: their entities are the seats of `per: "seat"` items. */
+  seatFeatures: string[];
+  /** Per credits feature the customer is entitled to: the cost in credits of one unit of each feature it pays for. */
+  creditCosts: Record<string, Record<string, number>>;
 }
 
 /** Counters of features the customer has no definition for reset with the calendar month (UTC). */

@@ -1,3 +1,4 @@
+import type { CheckResult } from "../entitlements/types";
 import type { LumenEnv } from "../events/usage-event";
 
 /** One counter of a customer's usage in the period that contains its newest event. */
@@ -21,6 +22,22 @@ export interface UsageSnapshot {
   /** Event time (ms) of the newest event included. */
   asOf: number;
   counters: UsageCounter[];
+  /**
+   * The burn state at the start of each balance scope's current period (rollover carried in, what each grant had
+   * absorbed before), kept by the owner when a counter moves to a new period. Absent in snapshots of older owners.
+   */
+  ledgers?: Ledger[];
+}
+
+/** A balance scope's state at the start of its period: see `ledgerAt` in core/entitlements. */
+export interface Ledger {
+  feature: string;
+  /** The seat of a per-seat feature; null for the customer's (or the seats' shared) scope. */
+  entity: string | null;
+  periodStart: number;
+  rolledOver: number;
+  /** Per grant id: the units it absorbed in earlier periods. */
+  grantsUsed: Record<string, number>;
 }
 
 /** Per partition, in the watermarks bucket. */
@@ -54,7 +71,84 @@ export const QUERY_OPERATIONS = {
   periodTotals: "usage.period_totals",
   /** query: which idempotency keys already have a counted event (written to ClickHouse) → KeysSeenResult. */
   keysSeen: "usage.keys_seen",
+  /** owner: check and, when allowed, record `quantity` atomically (strict consume) → OwnerCheckReply. */
+  consume: "entitlement.consume",
+  /** owner: an authoritative check that records nothing → OwnerCheckReply. */
+  check: "entitlement.check",
+  /** owner: hold `quantity` against the balance until commit, release or expiry → ReservationReply. */
+  reserve: "reservation.create",
+  /** owner: record the actual usage of a reservation and free it → OwnerCheckReply. */
+  commitReservation: "reservation.commit",
+  /** owner: free a reservation → ReservationReply. */
+  releaseReservation: "reservation.release",
 } as const;
+
+/** `entitlement.check` and `entitlement.consume`: decided by the owner of the customer's partition. */
+export interface OwnerCheckRequest {
+  env: LumenEnv;
+  customer: string;
+  feature: string;
+  entity: string | null;
+  quantity: number;
+  /**
+   * consume only: the id of the usage event the consume records (`evt_…`); a retry with the same id is answered
+   * with the first decision and never recorded twice.
+   */
+  eventId?: string;
+  /** consume only: the caller's idempotency key for the event (defaults to the event id). */
+  idempotencyKey?: string | null;
+}
+
+/** The check result (times in ms) as the owner decided it, with the customer's time it decided at. */
+export interface OwnerCheckReply {
+  result: CheckResult;
+  /** The customer's time of the decision (a test clock's time for customers on one). */
+  at: number;
+  /** Event time (ms) of the newest event the decision includes. */
+  asOf: number;
+  /** consume: the recorded event's id when allowed, else null. */
+  eventId: string | null;
+}
+
+export interface ReservationRequest {
+  env: LumenEnv;
+  customer: string;
+  feature: string;
+  entity: string | null;
+  quantity: number;
+  ttlSeconds: number;
+  /** `rsv_…`, chosen by the caller so that a retry is answered with the first decision. */
+  id: string;
+}
+
+/** A reservation the owner holds (also kept in the reservations bucket, so a new owner takes it over). */
+export interface Reservation {
+  id: string;
+  env: LumenEnv;
+  customer: string;
+  feature: string;
+  entity: string | null;
+  quantity: number;
+  /** The customer's time (ms) it was made and from which it no longer counts. */
+  createdAt: number;
+  expiresAt: number;
+  status: "held" | "committed" | "released" | "expired";
+}
+
+export interface ReservationReply {
+  reservation: Reservation;
+  /** create: whether the reservation was granted (an unheld reservation is not stored). */
+  allowed: boolean;
+  result: CheckResult;
+}
+
+export interface ReservationActionRequest {
+  env: LumenEnv;
+  customer: string;
+  id: string;
+  /** commit only: the actual usage (may differ from what was reserved; 0 records nothing). */
+  quantity?: number;
+}
 
 export interface KeysSeenRequest {
   env: LumenEnv;

@@ -30,6 +30,12 @@ export interface PipelineNames {
     members: string;
     /** Per partition: the stream sequence applied and the time up to which every event is applied. */
     watermarks: string;
+    /** Entity (seat) id → its customer, key `<env>.<entity token>`, written by billing (SDK `userId` lookups). */
+    entities: string;
+    /** Test clocks' frozen times, key `<clock id>`, written by billing on create and advance. */
+    clocks: string;
+    /** Reservations held by owners, key `<env>.<reservation id>`. */
+    reservations: string;
   };
 }
 
@@ -51,6 +57,9 @@ export function pipelineNames(prefix: string): PipelineNames {
       leases: `${upper}_leases`,
       members: `${upper}_members`,
       watermarks: `${upper}_watermarks`,
+      entities: `${upper}_entities`,
+      clocks: `${upper}_clocks`,
+      reservations: `${upper}_reservations`,
     },
   };
 }

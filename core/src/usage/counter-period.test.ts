@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { aCustomerDefinition, anEntitlement } from "../entitlements/testing";
 import type { CatalogDefinition, CustomerDefinition, FeatureEntitlement, ResetSchedule } from "../pipeline/definitions";
 import { createPeriodResolver, NEVER_RESETS, periodOfSchedule, resetScheduleOf } from "./counter-period";
 
@@ -8,22 +9,17 @@ const monthly: ResetSchedule = { interval: "month", anchor: "2026-01-15T10:30:00
 const daily: ResetSchedule = { interval: "day", anchor: "2026-01-01T06:00:00.000Z" };
 
 function entitlement(reset: ResetSchedule, type: FeatureEntitlement["type"] = "metered"): FeatureEntitlement {
-  return { type, reset, included: 0, unlimited: false, per: "customer", overageAllowed: true, usageLimit: null };
+  return anEntitlement({ type, reset, included: 0, overageAllowed: true });
 }
 
-const definition: CustomerDefinition = {
-  env: "test",
-  customer: "acme",
-  version: 1,
-  exists: true,
-  testClock: null,
+const definition: CustomerDefinition = aCustomerDefinition({
   billingPeriod: monthly,
   features: {
     "api-calls": entitlement(daily),
     forever: entitlement({ interval: null, anchor: "2026-01-01T00:00:00.000Z" }),
     seats: entitlement(monthly, "gauge"),
   },
-};
+});
 const catalog: CatalogDefinition = {
   env: "test",
   version: 1,

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { aCustomerDefinition } from "../entitlements/testing";
 import type { LumenEnv, UsageEvent } from "../events/usage-event";
 import type { CatalogDefinition, CustomerDefinition } from "../pipeline/definitions";
 import { type CounterPeriod, periodOfSchedule, resetScheduleOf } from "./counter-period";
@@ -85,15 +86,10 @@ const catalog: CatalogDefinition = {
   },
 };
 const definitions: Record<string, CustomerDefinition> = {
-  daily: {
-    env: "test",
+  daily: aCustomerDefinition({
     customer: "daily",
-    version: 1,
-    exists: true,
-    testClock: null,
     billingPeriod: { interval: "day", anchor: "2026-01-01T12:00:00.000Z" },
-    features: {},
-  },
+  }),
 };
 const sources = {
   catalogOf: (env: LumenEnv) => (env === "test" ? catalog : undefined),
