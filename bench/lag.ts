@@ -64,7 +64,7 @@ export async function measureLag({
     const perTick = Math.max(1, Math.round((ratePerSecond * tickMs) / 1000));
     const started = Date.now();
     let published = 0;
-    const inFlight: Promise<void>[] = [];
+    const inFlight: Promise<unknown>[] = [];
     while (Date.now() - started < seconds * 1000) {
       const now = Date.now();
       const events: UsageEvent[] = [];

@@ -64,7 +64,9 @@ export async function openPipelineClient({
       return decodeMessage<UsageSnapshot>(entry.value);
     },
     partitionOf: (env, customer) => partitionOf(env, customer, partitions),
-    publish: (events) => publisher.publish(events),
+    publish: async (events) => {
+      await publisher.publish(events);
+    },
     close: () => publisher.close(),
   };
 }

@@ -39,9 +39,11 @@ export interface EventPublisher {
   /**
    * Resolves once every event is in the stream (PubAck). Rejects at once with `rate_limited` when the queue is
    * full, and with `internal` when the stream did not confirm a batch: then none of the caller's events may be
-   * reported as accepted (some may have landed; idempotency keys make a resend safe).
+   * reported as accepted (some may have landed; idempotency keys make a resend safe). Resolves to each event's
+   * stream sequence (of its batch), in the order given: a reader knows an event is applied once the partition's
+   * owner reports that sequence (read-your-own-writes in the sidecar).
    */
-  publish(events: readonly UsageEvent[]): Promise<void>;
+  publish(events: readonly UsageEvent[]): Promise<number[]>;
   /** Events queued or in flight. */
   readonly queuedEvents: number;
   /** Sends everything queued at once, waits for the PubAcks, then refuses new events. */
@@ -62,7 +64,9 @@ export const PUBLISHER_DEFAULTS = {
 interface Waiter {
   remaining: number;
   settled: boolean;
-  resolve(): void;
+  /** Stream sequence per event of the caller's array. */
+  sequences: number[];
+  resolve(sequences: number[]): void;
   reject(error: unknown): void;
 }
 
@@ -71,8 +75,9 @@ interface Lane {
   subject: string;
   partition: number;
   events: UsageEvent[];
-  /** Parallel to `events`: whose publish call each event belongs to. */
+  /** Parallel to `events`: whose publish call each event belongs to, and its index in that call. */
   waiters: Waiter[];
+  slots: number[];
   inFlight: number;
   /** Cancels the pending linger timer, when one runs. */
   cancelTimer: (() => void) | null;
@@ -99,6 +104,7 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
         partition,
         events: [],
         waiters: [],
+        slots: [],
         inFlight: 0,
         cancelTimer: null,
         due: false,
@@ -142,17 +148,21 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
     ) {
       let events: UsageEvent[];
       let waiters: Waiter[];
+      let slots: number[];
       if (lane.events.length <= settings.maxBatchEvents) {
         events = lane.events;
         waiters = lane.waiters;
+        slots = lane.slots;
         lane.events = [];
         lane.waiters = [];
+        lane.slots = [];
       } else {
         events = lane.events.splice(0, settings.maxBatchEvents);
         waiters = lane.waiters.splice(0, settings.maxBatchEvents);
+        slots = lane.slots.splice(0, settings.maxBatchEvents);
       }
       lane.inFlight++;
-      void send(lane, events, waiters).finally(() => {
+      void send(lane, events, waiters, slots).finally(() => {
         lane.inFlight--;
         if (lane.events.length > 0) lane.due = true;
         pump(lane);
@@ -168,21 +178,21 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
     }
   }
 
-  async function send(lane: Lane, events: UsageEvent[], waiters: Waiter[]): Promise<void> {
+  async function send(lane: Lane, events: UsageEvent[], waiters: Waiter[], slots: number[]): Promise<void> {
     const batch = { v: 1 as const, id: newId("bat"), partition: lane.partition, events };
     let bytes: Uint8Array;
     try {
       bytes = encodeBatch(batch);
     } catch (error) {
-      settle(events.length, waiters, error);
+      settle(events.length, waiters, slots, 0, error);
       return;
     }
     if (bytes.length > settings.maxMessageBytes && events.length > 1) {
       // Rare (events near the property limits): halve until each part fits in one NATS message.
       const half = Math.ceil(events.length / 2);
       await Promise.all([
-        send(lane, events.slice(0, half), waiters.slice(0, half)),
-        send(lane, events.slice(half), waiters.slice(half)),
+        send(lane, events.slice(0, half), waiters.slice(0, half), slots.slice(0, half)),
+        send(lane, events.slice(half), waiters.slice(half), slots.slice(half)),
       ]);
       return;
     }
@@ -190,10 +200,11 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
     let lastError: unknown;
     for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
       try {
-        await js.publish(lane.subject, bytes, { msgID: batch.id, timeout: settings.publishTimeoutMs });
+        const ack = await js.publish(lane.subject, bytes, { msgID: batch.id, timeout: settings.publishTimeoutMs });
         const seconds = (performance.now() - started) / 1000;
         observer?.batchPublished?.({ events: events.length, bytes: bytes.length, seconds, attempts: attempt });
-        settle(events.length, waiters, null);
+        // A repeat of a batch that did land is acknowledged as a duplicate with the original's sequence.
+        settle(events.length, waiters, slots, ack?.seq ?? 0, null);
         return;
       } catch (error) {
         lastError = error;
@@ -205,20 +216,26 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
     settle(
       events.length,
       waiters,
+      slots,
+      0,
       new LumenError("internal", `The event stream did not confirm the events (${reason}); send them again`),
     );
   }
 
-  function settle(count: number, waiters: Waiter[], error: unknown): void {
+  function settle(count: number, waiters: Waiter[], slots: number[], sequence: number, error: unknown): void {
     pending -= count;
-    for (const waiter of waiters) {
+    for (let index = 0; index < waiters.length; index++) {
+      const waiter = waiters[index]!;
       if (waiter.settled) continue;
       if (error !== null) {
         waiter.settled = true;
         waiter.reject(error);
-      } else if (--waiter.remaining === 0) {
+        continue;
+      }
+      waiter.sequences[slots[index]!] = sequence;
+      if (--waiter.remaining === 0) {
         waiter.settled = true;
-        waiter.resolve();
+        waiter.resolve(waiter.sequences);
       }
     }
   }
@@ -226,7 +243,7 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
   return {
     publish(events) {
       if (closing) return Promise.reject(new LumenError("internal", "Ingest is shutting down; send the events again"));
-      if (events.length === 0) return Promise.resolve();
+      if (events.length === 0) return Promise.resolve([]);
       if (pending + events.length > settings.maxQueuedEvents) {
         return Promise.reject(
           new LumenError(
@@ -236,13 +253,16 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
         );
       }
       pending += events.length;
-      return new Promise<void>((resolve, reject) => {
-        const waiter: Waiter = { remaining: events.length, settled: false, resolve, reject };
+      return new Promise<number[]>((resolve, reject) => {
+        const sequences = new Array<number>(events.length).fill(0);
+        const waiter: Waiter = { remaining: events.length, settled: false, sequences, resolve, reject };
         const touched = new Set<Lane>();
-        for (const event of events) {
+        for (let slot = 0; slot < events.length; slot++) {
+          const event = events[slot]!;
           const lane = laneOf(event.env, event.customer);
           lane.events.push(event);
           lane.waiters.push(waiter);
+          lane.slots.push(slot);
           touched.add(lane);
         }
         for (const lane of touched) schedule(lane);
