@@ -3,6 +3,7 @@ export * from "./clock";
 export * from "./config";
 export * from "./entitlements";
 export * from "./errors";
+export * from "./events/batch-body";
 export * from "./events/stamp";
 export * from "./events/usage-event";
 export * from "./ids";

@@ -1,12 +1,12 @@
 import type { Clock } from "@lumen/core";
-import type { EventPublisher } from "@lumen/core/runtime";
+import { type ByteBudget, createByteBudget, type EventPublisher } from "@lumen/core/runtime";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { findKeyEnv } from "./auth/api-keys";
 import { createKeyCache, type KeyCache } from "./auth/key-cache";
 import { loadClockTimes } from "./clocks/clock-times";
 import type { AcceptContext } from "./events/accept-events";
-import { type ByteBudget, createByteBudget } from "./http/byte-budget";
+
 import type { IngestMetrics } from "./metrics";
 
 export interface IngestLimits {

@@ -1,11 +1,9 @@
 import type { TemplatedApp, WebSocket } from "uWebSockets.js";
-import { HTTP_STATUS_OF, type LumenEnv, LumenError } from "@lumen/core";
+import { HTTP_STATUS_OF, type LumenEnv, LumenError, readBatchEvents } from "@lumen/core";
+import { asLumenError, createReply, decodeMsgpack, errorBody } from "@lumen/core/runtime";
 import { readBearer } from "../auth/credentials";
 import type { IngestContext } from "../context";
 import { acceptEvents } from "../events/accept-events";
-import { readBatchEvents } from "../events/batch-body";
-import { decodeMsgpack } from "../http/codec";
-import { asLumenError, createReply, errorBody } from "../http/reply";
 import { busy, unauthorized } from "./post-events";
 
 /** Per connection. */

@@ -1,12 +1,9 @@
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import { LumenError } from "@lumen/core";
+import { LumenError, readBatchEvents } from "@lumen/core";
+import { acceptsMsgpack, createReply, decodeBody, type Reply, readBody } from "@lumen/core/runtime";
 import { readBearer } from "../auth/credentials";
 import type { IngestContext } from "../context";
 import { acceptEvents } from "../events/accept-events";
-import { readBatchEvents } from "../events/batch-body";
-import { acceptsMsgpack, decodeBody } from "../http/codec";
-import { readBody } from "../http/read-body";
-import { createReply, type Reply } from "../http/reply";
 
 type Endpoint = "track" | "batch";
 

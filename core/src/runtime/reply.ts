@@ -1,7 +1,8 @@
 import type { HttpResponse } from "uWebSockets.js";
 import { STATUS_CODES } from "node:http";
-import { type ErrorCode, LumenError, newId } from "@lumen/core";
-import { encodeMsgpack } from "./codec";
+import { type ErrorCode, LumenError } from "../errors";
+import { newId } from "../ids";
+import { encodeMsgpack } from "./http-codec";
 
 /**
  * The one way a route answers: JSON, or MessagePack when the caller asked for it. Holds uWS's rules: nothing

@@ -1,4 +1,4 @@
-import { type ErrorDetail, LumenError } from "@lumen/core";
+import { type ErrorDetail, LumenError } from "../errors";
 
 /** PRODUCT §9: a batch holds at most 1000 events (the same for a WebSocket frame). */
 export const MAX_BATCH_EVENTS = 1000;

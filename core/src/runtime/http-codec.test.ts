@@ -1,6 +1,6 @@
 import { pack } from "msgpackr";
 import { describe, expect, it } from "vitest";
-import { acceptsMsgpack, decodeBody } from "./codec";
+import { acceptsMsgpack, decodeBody } from "./http-codec";
 
 describe("request bodies", () => {
   it("decode as MessagePack by content type, JSON otherwise", () => {

@@ -1,5 +1,5 @@
-import { LumenError } from "@lumen/core";
 import { Packr, Unpackr } from "msgpackr";
+import { LumenError } from "../errors";
 
 const MSGPACK_TYPES = /^application\/(x-|vnd\.)?msgpack\b/i;
 
