@@ -97,6 +97,11 @@ export interface OwnerCheckRequest {
   eventId?: string;
   /** consume only: the caller's idempotency key for the event (defaults to the event id). */
   idempotencyKey?: string | null;
+  /**
+   * Decide only once the partition has applied the stream up to this sequence: a sidecar passes the sequence of
+   * the last event it tracked for the customer, so that its own earlier events count (PRODUCT §9).
+   */
+  appliedThrough?: number;
 }
 
 /** The check result (times in ms) as the owner decided it, with the customer's time it decided at. */
