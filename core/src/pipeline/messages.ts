@@ -113,6 +113,8 @@ export interface OwnerCheckReply {
   asOf: number;
   /** consume: the recorded event's id when allowed, else null. */
   eventId: string | null;
+  /** consume: the stream sequence of the recorded event, so a sidecar can count it until a snapshot includes it. */
+  sequence?: number;
 }
 
 export interface ReservationRequest {
