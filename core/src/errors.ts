@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   "payload_too_large",
   "rate_limited",
   "internal",
+  "unavailable",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -24,6 +25,8 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
+  // Not in PRODUCT §1's list: a component Lumen depends on (the owner of a partition) cannot be reached now.
+  unavailable: 503,
 };
 
 export interface ErrorDetail {

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   "payload_too_large",
   "rate_limited",
   "internal",
+  "unavailable",
 ] as const;
 
 /** A code the billing API answers with. */
@@ -38,6 +39,7 @@ const CODE_OF_STATUS: Record<number, ErrorCode> = {
   409: "conflict",
   413: "payload_too_large",
   429: "rate_limited",
+  503: "unavailable",
 };
 
 /**

@@ -10,3 +10,4 @@ export * from "./nats";
 export * from "./read-body";
 export * from "./reply";
 export * from "./uws-http";
+export * from "./watch-bucket";
