@@ -1,0 +1,96 @@
+import type { BalanceState, CustomerDefinition, LumenEnv, PendingUsage, UsageSnapshot } from "@lumen/core";
+
+/** An event tracked through this sidecar, counted here until a snapshot of the owner includes it. */
+export interface OwnEvent {
+  id: string;
+  usage: PendingUsage[];
+  /** The stream sequence of its batch once the stream confirmed it; null while queued or in flight. */
+  sequence: number | null;
+  /** Sidecar wall-clock ms it was tracked: a safety net drops events no snapshot ever mentions. */
+  trackedAt: number;
+}
+
+/** What the sidecar holds of one customer: its definition, the owner's latest snapshot, and its own events. */
+export interface CustomerEntry {
+  env: LumenEnv;
+  customer: string;
+  /** undefined: no definition in KV (an unknown customer, remembered until billing pushes one). */
+  definition: CustomerDefinition | undefined;
+  snapshot: UsageSnapshot | undefined;
+  own: OwnEvent[];
+  /** Bytes the entry holds, roughly: what the LRU's byte bound counts. */
+  size: number;
+  /** Wall-clock ms of the last refresh from KV or push. */
+  refreshedAt: number;
+}
+
+/** Own events older than this are dropped even if no snapshot mentioned them (events that counted nothing). */
+export const OWN_EVENT_MAX_AGE_MS = 60_000;
+
+/** Applies a definition unless it is older than the one held (billing's versions only grow). */
+export function applyDefinition(entry: CustomerEntry, definition: CustomerDefinition, now: number): boolean {
+  if (entry.definition && definition.version < entry.definition.version) return false;
+  entry.definition = definition;
+  entry.refreshedAt = now;
+  entry.size = sizeOf(entry);
+  return true;
+}
+
+/**
+ * Applies an owner snapshot unless it is older than the one held (stream sequences only grow), and forgets the own
+ * events it includes: those whose batch sequence it has reached.
+ */
+export function applySnapshot(entry: CustomerEntry, snapshot: UsageSnapshot, now: number): boolean {
+  if (entry.snapshot && snapshot.seq < entry.snapshot.seq) return false;
+  entry.snapshot = snapshot;
+  entry.refreshedAt = now;
+  reconcile(entry, now);
+  entry.size = sizeOf(entry);
+  return true;
+}
+
+/** Drops own events the snapshot includes, and those too old to matter. */
+export function reconcile(entry: CustomerEntry, now: number): void {
+  const applied = entry.snapshot?.seq ?? 0;
+  if (entry.own.length === 0) return;
+  entry.own = entry.own.filter(
+    (event) => (event.sequence === null || event.sequence > applied) && now - event.trackedAt < OWN_EVENT_MAX_AGE_MS,
+  );
+}
+
+/** The balance inputs of the core model: the owner's counters and ledgers plus this sidecar's own events. */
+export function balanceStateOf(entry: CustomerEntry, now: number): BalanceState {
+  if (entry.own.length > 0) reconcile(entry, now);
+  const pending: PendingUsage[] = [];
+  for (const event of entry.own) for (const usage of event.usage) pending.push(usage);
+  return {
+    definition: entry.definition,
+    counters: entry.snapshot?.counters ?? [],
+    ledgers: entry.snapshot?.ledgers ?? [],
+    pending,
+  };
+}
+
+/** Newest event time the answer includes: the snapshot's, or now for events counted here. */
+export function asOfOf(entry: CustomerEntry, now: number): number {
+  const snapshotAsOf = entry.snapshot?.asOf ?? 0;
+  return entry.own.length > 0 ? Math.max(snapshotAsOf, now) : snapshotAsOf || entry.refreshedAt;
+}
+
+/** A rough byte count: counters, grants and features dominate. */
+export function sizeOf(entry: CustomerEntry): number {
+  const definition = entry.definition;
+  let size = 256 + entry.customer.length * 2;
+  if (definition) {
+    size += 200 * Object.keys(definition.features).length;
+    size += 120 * definition.grants.length;
+    size += 80 * Object.keys(definition.overrides).length;
+    size += 64 * Object.keys(definition.entities).length;
+  }
+  if (entry.snapshot) {
+    size += 96 * entry.snapshot.counters.length;
+    size += 128 * (entry.snapshot.ledgers?.length ?? 0);
+  }
+  size += 96 * entry.own.length;
+  return size;
+}
