@@ -17,6 +17,10 @@ import { createSidecarMetrics, type SidecarMetrics } from "../metrics";
 
 export const PARTITIONS = 4;
 
+/** Answers as tests read them: loosely (each test asserts the fields it cares about). */
+// biome-ignore lint/suspicious/noExplicitAny: test answers are read loosely
+type Answer = { status: number; body: any };
+
 export interface SidecarFixture {
   names: PipelineNames;
   nats: NatsConnection;
@@ -29,8 +33,8 @@ export interface SidecarFixture {
   putSnapshot(snapshot: UsageSnapshot): Promise<void>;
   putEntity(entity: string, customer: string): Promise<void>;
   putClock(id: string, frozenTime: number): Promise<void>;
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
-  get(path: string): Promise<{ status: number; body: any }>;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Answer>;
+  get(path: string): Promise<Answer>;
   dispose(): Promise<void>;
 }
 
