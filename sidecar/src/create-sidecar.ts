@@ -113,12 +113,17 @@ function followConnection({
         if (!staleness.stale) logger.warn({ event: event.type }, "cut off from NATS: answering from the cache (stale)");
         staleness.stale = true;
       } else if (event.type === "reconnect") {
-        try {
-          await cache.reloadAll();
-          staleness.stale = false;
-          logger.info("reconnected to NATS: cache re-read, answers fresh again");
-        } catch (error) {
-          logger.warn({ err: error }, "re-reading the cache after a reconnect failed; still stale");
+        // Re-read until it works (or the connection drops again, which the next reconnect handles).
+        for (let attempt = 1; !stopped && !nats.isClosed(); attempt++) {
+          try {
+            await cache.reloadAll();
+            staleness.stale = false;
+            logger.info("reconnected to NATS: cache re-read, answers fresh again");
+            break;
+          } catch (error) {
+            logger.warn({ err: error, attempt }, "re-reading the cache after a reconnect failed; still stale");
+            await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * attempt)));
+          }
         }
       }
     }
