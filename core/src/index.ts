@@ -7,6 +7,7 @@ export * from "./events/batch-body";
 export * from "./events/stamp";
 export * from "./events/usage-event";
 export * from "./ids";
+export * from "./iso-time";
 export * from "./money";
 export * from "./period";
 export * from "./pipeline";

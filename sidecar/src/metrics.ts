@@ -23,7 +23,19 @@ export function createSidecarMetrics({ processMetrics = false }: { processMetric
   const counter = (name: string, help: string, labelNames: string[] = []) =>
     new Counter({ name, help, labelNames, registers: [registry] });
   const responses = counter("lumen_sidecar_responses_total", "Answers by route and status", ["route", "status"]);
-  const lookups = counter("lumen_sidecar_cache_lookups_total", "Customer lookups by result (hit or miss)", ["result"]);
+  // Hits are counted on the hot path: a plain number, read when scraped.
+  const counts = { hit: 0, miss: 0 };
+  new Counter({
+    name: "lumen_sidecar_cache_lookups_total",
+    help: "Customer lookups by result (hit or miss)",
+    labelNames: ["result"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ result: "hit" }, counts.hit);
+      this.inc({ result: "miss" }, counts.miss);
+    },
+  });
   const evictions = counter("lumen_sidecar_cache_evictions_total", "Customers evicted by the LRU bounds");
   const pushes = counter("lumen_sidecar_pushes_total", "Pushes received by kind and outcome", ["kind", "outcome"]);
   const trackFailures = counter(
@@ -50,8 +62,12 @@ export function createSidecarMetrics({ processMetrics = false }: { processMetric
     responses,
     trackFailures,
     cacheObserver: {
-      hit: () => lookups.inc({ result: "hit" }),
-      miss: () => lookups.inc({ result: "miss" }),
+      hit: () => {
+        counts.hit++;
+      },
+      miss: () => {
+        counts.miss++;
+      },
       evicted: () => evictions.inc(),
       pushApplied: (kind) => pushes.inc({ kind, outcome: "applied" }),
       pushIgnored: (kind) => pushes.inc({ kind, outcome: "ignored" }),

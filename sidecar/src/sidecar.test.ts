@@ -17,7 +17,9 @@ const period = () => periodOfSchedule(monthly, Date.now());
 
 function snapshot(customer: string, seq: number, used: number, entity: string | null = null): UsageSnapshot {
   const { start, end } = period();
-  const counters = [{ feature: "messages", entity: null, periodStart: start, periodEnd: end, value: used }];
+  const counters: UsageSnapshot["counters"] = [
+    { feature: "messages", entity: null, periodStart: start, periodEnd: end, value: used },
+  ];
   if (entity) counters.push({ feature: "messages", entity, periodStart: start, periodEnd: end, value: used });
   return { env: "test", customer, partition: 0, seq, asOf: Date.now(), counters, ledgers: [] };
 }

@@ -1,7 +1,6 @@
 import {
   type CheckResponse,
   type CheckResult,
-  checkEntitlement,
   checkResponseOf,
   type LumenEnv,
   LumenError,
@@ -12,8 +11,9 @@ import {
   summarizeUsage,
 } from "@lumen/core";
 import { LRUCache } from "lru-cache";
+import { memoizedCheck } from "./cache/check-memo";
 import type { CustomerCache } from "./cache/customer-cache";
-import { asOfOf, balanceStateOf, type CustomerEntry, type OwnEvent } from "./cache/customer-entry";
+import { addOwnEvent, asOfOf, balanceStateOf, type CustomerEntry, type OwnEvent } from "./cache/customer-entry";
 import type { SideTables } from "./cache/side-tables";
 import type { OwnerClient } from "./owner/owner-client";
 import {
@@ -38,6 +38,8 @@ export interface SidecarRequest {
 export interface SidecarResponse {
   status: number;
   body: unknown;
+  /** The JSON text of `body` when a cache already holds it (the HTTP server sends it as is). */
+  json?: string;
 }
 
 /** Whether the sidecar is cut off from NATS, and since when (PRODUCT §9: stale answers say so). */
@@ -96,28 +98,41 @@ export class Sidecar {
     if (input.consume) return this.consume(input);
     const who = this.resolveNow(input);
     const entry = who ? this.deps.cache.peek(this.deps.env, who.customer) : undefined;
-    if (who && entry) return { status: 200, body: this.checkCached(entry, input, who.entity) };
+    if (who && entry) return this.checkCached(entry, input, who.entity);
     return (async () => {
       try {
         const resolved = who ?? (await this.resolve(input));
         const loaded = await this.deps.cache.get(this.deps.env, resolved.customer);
-        return { status: 200, body: this.checkCached(loaded, input, resolved.entity) };
+        return this.checkCached(loaded, input, resolved.entity);
       } catch (error) {
         return errorResponse(error);
       }
     })();
   }
 
-  private checkCached(entry: CustomerEntry, input: CheckInput, entity: string | null): CheckResponse {
+  private checkCached(entry: CustomerEntry, input: CheckInput, entity: string | null): SidecarResponse {
     const now = this.deps.now();
-    const result = checkEntitlement({
-      state: balanceStateOf(entry, now),
+    const result = memoizedCheck({
+      entry,
       feature: input.feature,
       entity,
       quantity: input.quantity,
       at: this.customerNow(entry, now),
+      now,
     });
-    return this.respond(result, entry.customer, input.feature, entity, asOfOf(entry, now));
+    const asOf = asOfOf(entry, now);
+    const stale = this.deps.staleness.stale;
+    // The same memoized result answered again: the same text (formatting is most of a warm check's cost).
+    const key = entity === null ? input.feature : `${input.feature}\u0000${entity}`;
+    const held = entry.answers.get(key);
+    if (held && held.result === result && held.asOf === asOf && held.stale === stale) {
+      return { status: 200, body: held.body, json: held.json };
+    }
+    const body = this.respond(result, entry.customer, input.feature, entity, asOf);
+    const json = JSON.stringify(body);
+    if (entry.answers.size >= 64) entry.answers.clear();
+    entry.answers.set(key, { result, asOf, stale, body, json });
+    return { status: 200, body, json };
   }
 
   private async consume(input: CheckInput): Promise<SidecarResponse> {
@@ -252,13 +267,13 @@ export class Sidecar {
   private countOwn(customer: string, own: OwnEvent): void {
     const entry = this.deps.cache.peek(this.deps.env, customer);
     if (entry) {
-      entry.own.push(own);
+      addOwnEvent(entry, own);
       this.deps.cache.touch(entry);
       return;
     }
     void this.deps.cache.get(this.deps.env, customer).then(
       (loaded) => {
-        loaded.own.push(own);
+        addOwnEvent(loaded, own);
         this.deps.cache.touch(loaded);
       },
       () => {},

@@ -110,3 +110,18 @@ function denied(reason: Reason | null, type: FeatureType | null): CheckResult {
     reason,
   };
 }
+
+/**
+ * The decision for `quantity` from a check made for any other quantity: only `allowed` and `reason` depend on it
+ * (PRODUCT §9). Lets a cache keep one result per feature and answer every quantity from it.
+ */
+export function decideQuantity(base: CheckResult, quantity: number): CheckResult {
+  if (base.reason !== null && base.reason !== "limit_reached" && base.reason !== "usage_limit_reached") return base;
+  if (base.type === "boolean" || base.unlimited || base.balance === null) return base;
+  let reason: Reason | null = null;
+  if (base.balance < quantity) {
+    if (!base.overageAllowed) reason = "limit_reached";
+    else if (base.usageLimit !== null && (base.used ?? 0) + quantity > base.usageLimit) reason = "usage_limit_reached";
+  }
+  return reason === base.reason ? base : { ...base, allowed: reason === null, reason };
+}

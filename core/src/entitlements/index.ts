@@ -6,4 +6,5 @@ export * from "./check";
 export * from "./resolve-entitlement";
 export * from "./responses";
 export * from "./scope";
+export * from "./stable-until";
 export * from "./types";

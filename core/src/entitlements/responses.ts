@@ -1,5 +1,6 @@
+import { isoTime } from "../iso-time";
 import type { FeatureType } from "../pipeline/definitions";
-import { type BalanceState, featureBalance, resolvedEntitlement } from "./balance";
+import { type BalanceState, balanceWithCredits, featureBalance, resolvedEntitlement } from "./balance";
 import type { CheckResult, Reason } from "./types";
 
 /** The body of a check (PRODUCT §9), as the billing API, the sidecar and the SDK's embedded mode answer it. */
@@ -54,7 +55,7 @@ export function checkResponseOf({
     periodEnd: isoOrNull(result.periodEnd),
     resetsAt: isoOrNull(result.resetsAt),
     reason: result.reason,
-    asOf: new Date(asOf).toISOString(),
+    asOf: isoTime(asOf),
   };
 }
 
@@ -114,21 +115,23 @@ export function summarizeUsage({ state, at }: { state: BalanceState; at: number 
       continue;
     }
     const { entitlement, burn } = balance;
-    const credits = balance.fundedBy?.burn ? balance.fundedBy.burn.balance / balance.fundedBy.cost : 0;
+    // As a check answers it: credits that pay for the feature add to its balance, unlimited credits make it unlimited.
+    const unlimited = entitlement.unlimited || (balance.fundedBy !== null && balance.fundedBy.burn === null);
+    const total = unlimited ? null : balanceWithCredits(balance);
     summary.push({
       feature,
       type: entitlement.type,
       granted: true,
-      unlimited: entitlement.unlimited,
-      included: burn ? burn.allowance : null,
+      unlimited,
+      included: burn && !unlimited ? burn.allowance : null,
       used: burn?.used ?? 0,
-      balance: burn ? burn.balance + credits : null,
-      overage: burn && entitlement.overageAllowed ? Math.max(0, -(burn.balance + credits)) : 0,
+      balance: total,
+      overage: total !== null && entitlement.overageAllowed ? Math.max(0, -total) : 0,
       usageLimit: entitlement.usageLimit,
       periodStart: isoOrNull(burn?.periodStart ?? null),
       periodEnd: isoOrNull(burn?.periodEnd ?? null),
       resetsAt: isoOrNull(burn?.periodEnd ?? null),
-      entities: definition
+      entities: !unlimited
         ? balance.seats.map((seat) => ({
             entity: seat.entity,
             included: seat.burn.allowance,
@@ -142,5 +145,5 @@ export function summarizeUsage({ state, at }: { state: BalanceState; at: number 
 }
 
 function isoOrNull(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+  return ms === null ? null : isoTime(ms);
 }

@@ -12,6 +12,8 @@ export interface Reply {
   /** True once the client went away or an answer was sent: stop working on the request. */
   readonly done: boolean;
   send(status: number, body: unknown, headers?: Record<string, string>): void;
+  /** `send` with the JSON text of `body` already made (a cache's); MessagePack callers still get `body` encoded. */
+  sendJson(status: number, body: unknown, json: string): void;
   /** The error envelope (PRODUCT §1) with a fresh request id; `rate_limited` carries `Retry-After`. */
   error(error: unknown, options?: { closeConnection?: boolean }): void;
 }
@@ -20,6 +22,8 @@ export interface Reply {
  * Must be called synchronously in the route handler: it registers `onAborted`. `onSent` sees each answer's
  * status; `onFinished` runs once when the request is over (answered or aborted).
  */
+const NO_HEADERS: Record<string, string> = {};
+
 export function createReply(
   res: HttpResponse,
   msgpack: boolean,
@@ -31,10 +35,16 @@ export function createReply(
     done = true;
     onFinished?.();
   });
-  const write = (status: number, body: unknown, headers: Record<string, string>, closeConnection: boolean) => {
+  const write = (
+    status: number,
+    body: unknown,
+    headers: Record<string, string>,
+    closeConnection: boolean,
+    json?: string,
+  ) => {
     if (done) return;
     done = true;
-    const payload = msgpack ? encodeMsgpack(body) : JSON.stringify(body);
+    const payload = msgpack ? encodeMsgpack(body) : (json ?? JSON.stringify(body));
     res.cork(() => {
       res.writeStatus(`${status} ${STATUS_CODES[status] ?? ""}`);
       res.writeHeader("content-type", msgpack ? "application/msgpack" : "application/json");
@@ -50,6 +60,9 @@ export function createReply(
     },
     send(status, body, headers = {}) {
       write(status, body, headers, false);
+    },
+    sendJson(status, body, json) {
+      write(status, body, NO_HEADERS, false, json);
     },
     error(error, { closeConnection = false } = {}) {
       const lumen = asLumenError(error);

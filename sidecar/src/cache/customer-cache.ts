@@ -66,7 +66,7 @@ export class CustomerCache {
 
   /** The cached entry, without loading (the hot path: no promise when cached). */
   peek(env: LumenEnv, customer: string): CustomerEntry | undefined {
-    const held = this.lru.get(customerKey(env, customer));
+    const held = this.lru.get(cacheKey(env, customer));
     if (held) this.deps.observer?.hit?.();
     return held?.entry;
   }
@@ -75,7 +75,7 @@ export class CustomerCache {
   async get(env: LumenEnv, customer: string): Promise<CustomerEntry> {
     const cached = this.peek(env, customer);
     if (cached) return cached;
-    const key = customerKey(env, customer);
+    const key = cacheKey(env, customer);
     let load = this.loading.get(key);
     if (!load) {
       this.deps.observer?.miss?.();
@@ -101,7 +101,7 @@ export class CustomerCache {
 
   /** Re-measures an entry after its own events changed (the LRU's byte bound). */
   touch(entry: CustomerEntry): void {
-    const key = customerKey(entry.env, entry.customer);
+    const key = cacheKey(entry.env, entry.customer);
     const held = this.lru.peek(key);
     if (!held) return;
     entry.size = sizeOf(entry);
@@ -121,7 +121,7 @@ export class CustomerCache {
   }
 
   private async load(env: LumenEnv, customer: string): Promise<CustomerEntry> {
-    const key = customerKey(env, customer);
+    const key = cacheKey(env, customer);
     const entry: CustomerEntry = {
       env,
       customer,
@@ -130,6 +130,9 @@ export class CustomerCache {
       own: [],
       size: 0,
       refreshedAt: this.now(),
+      revision: 0,
+      memo: new Map(),
+      answers: new Map(),
     };
     // Subscribe first, then read: a push between the two is applied, and the read cannot undo it (versions).
     const subscriptions = [
@@ -185,6 +188,11 @@ export class CustomerCache {
   private now(): number {
     return this.deps.now?.() ?? Date.now();
   }
+}
+
+/** In memory only: cheaper than the KV key (which escapes the customer id). */
+function cacheKey(env: LumenEnv, customer: string): string {
+  return `${env}\u0000${customer}`;
 }
 
 function decodeEntry<T>(entry: { operation: string; value: Uint8Array } | null): T | undefined {

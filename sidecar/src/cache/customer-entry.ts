@@ -1,4 +1,5 @@
-import type { BalanceState, CustomerDefinition, LumenEnv, PendingUsage, UsageSnapshot } from "@lumen/core";
+import type { BalanceState, CheckResult, CustomerDefinition, LumenEnv, PendingUsage, UsageSnapshot } from "@lumen/core";
+import type { Memo } from "./check-memo";
 
 /** An event tracked through this sidecar, counted here until a snapshot of the owner includes it. */
 export interface OwnEvent {
@@ -22,6 +23,11 @@ export interface CustomerEntry {
   size: number;
   /** Wall-clock ms of the last refresh from KV or push. */
   refreshedAt: number;
+  /** Grows with every change of the entry: memoized checks of older revisions are stale. */
+  revision: number;
+  memo: Map<string, Memo>;
+  /** The last answer per (feature, entity), with its JSON text: reused while the result object is the same. */
+  answers: Map<string, { result: CheckResult; asOf: number; stale: boolean; body: unknown; json: string }>;
 }
 
 /** Own events older than this are dropped even if no snapshot mentioned them (events that counted nothing). */
@@ -32,6 +38,7 @@ export function applyDefinition(entry: CustomerEntry, definition: CustomerDefini
   if (entry.definition && definition.version < entry.definition.version) return false;
   entry.definition = definition;
   entry.refreshedAt = now;
+  entry.revision++;
   entry.size = sizeOf(entry);
   return true;
 }
@@ -44,6 +51,7 @@ export function applySnapshot(entry: CustomerEntry, snapshot: UsageSnapshot, now
   if (entry.snapshot && snapshot.seq < entry.snapshot.seq) return false;
   entry.snapshot = snapshot;
   entry.refreshedAt = now;
+  entry.revision++;
   reconcile(entry, now);
   entry.size = sizeOf(entry);
   return true;
@@ -53,9 +61,19 @@ export function applySnapshot(entry: CustomerEntry, snapshot: UsageSnapshot, now
 export function reconcile(entry: CustomerEntry, now: number): void {
   const applied = entry.snapshot?.seq ?? 0;
   if (entry.own.length === 0) return;
-  entry.own = entry.own.filter(
+  const kept = entry.own.filter(
     (event) => (event.sequence === null || event.sequence > applied) && now - event.trackedAt < OWN_EVENT_MAX_AGE_MS,
   );
+  if (kept.length !== entry.own.length) {
+    entry.own = kept;
+    entry.revision++;
+  }
+}
+
+/** Counts an event of this sidecar in the entry at once. */
+export function addOwnEvent(entry: CustomerEntry, own: OwnEvent): void {
+  entry.own.push(own);
+  entry.revision++;
 }
 
 /** The balance inputs of the core model: the owner's counters and ledgers plus this sidecar's own events. */

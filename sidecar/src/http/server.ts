@@ -82,14 +82,12 @@ function serve(
     onFinished: () => release(),
   });
   const answer = (response: SidecarResponse | Promise<SidecarResponse>) => {
-    if (response instanceof Promise) {
-      response.then(
-        (settled) => reply.send(settled.status, settled.body),
-        (error) => sendError(error),
-      );
-    } else {
-      reply.send(response.status, response.body);
-    }
+    const send = (settled: SidecarResponse) =>
+      settled.json === undefined
+        ? reply.send(settled.status, settled.body)
+        : reply.sendJson(settled.status, settled.body, settled.json);
+    if (response instanceof Promise) response.then(send, sendError);
+    else send(response);
   };
   const sendError = (error: unknown) => {
     const { status, body } = errorResponse(error);

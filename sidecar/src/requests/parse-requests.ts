@@ -26,25 +26,39 @@ const MAX_RESERVATION_TTL_SECONDS = 7 * 24 * 3600;
 const MAX_ID_LENGTH = 255;
 
 /** `POST /v1/check` and `/v1/consume` bodies, checked by hand: this is the hot path. */
+const CHECK_FIELDS = new Set(["customer", "user", "feature", "entity", "quantity", "consume", "idempotencyKey"]);
+const RESERVE_FIELDS = new Set(["customer", "user", "feature", "entity", "quantity", "ttlSeconds"]);
+const COMMIT_FIELDS = new Set(["quantity"]);
+const NO_FIELDS = new Set<string>();
+
 export function parseCheckInput(body: unknown): CheckInput {
-  const fields = objectOf(body, ["customer", "user", "feature", "entity", "quantity", "consume", "idempotencyKey"]);
+  const fields = objectOf(body, CHECK_FIELDS);
   const issues: ErrorDetail[] = [];
   const who = readWho(fields, issues);
-  const feature = readId(fields, "feature", issues, true);
+  const feature = readId(fields.feature, "feature", issues, true);
   const quantity = readQuantity(fields, "quantity", issues, 1);
   const consume = fields.consume;
   if (consume !== undefined && typeof consume !== "boolean")
     issues.push({ path: "consume", message: "must be a boolean" });
-  const idempotencyKey = readId(fields, "idempotencyKey", issues, false);
+  const idempotencyKey = readId(fields.idempotencyKey, "idempotencyKey", issues, false);
   if (issues.length > 0) throw invalid(issues);
-  return { ...who, feature: feature!, quantity, consume: consume === true, idempotencyKey };
+  // Fields spelled out: spreading `who` here cost more than the rest of the parse together (measured).
+  return {
+    customer: who.customer,
+    user: who.user,
+    entity: who.entity,
+    feature: feature!,
+    quantity,
+    consume: consume === true,
+    idempotencyKey,
+  };
 }
 
 export function parseReserveInput(body: unknown): ReserveInput {
-  const fields = objectOf(body, ["customer", "user", "feature", "entity", "quantity", "ttlSeconds"]);
+  const fields = objectOf(body, RESERVE_FIELDS);
   const issues: ErrorDetail[] = [];
   const who = readWho(fields, issues);
-  const feature = readId(fields, "feature", issues, true);
+  const feature = readId(fields.feature, "feature", issues, true);
   const quantity = readQuantity(fields, "quantity", issues, null);
   const ttl = fields.ttlSeconds;
   if (
@@ -67,7 +81,7 @@ export function parseReserveInput(body: unknown): ReserveInput {
 
 /** `POST /v1/reservations/:id/commit {quantity}`: the actual usage (0 records nothing). */
 export function parseCommitInput(body: unknown): { quantity: number | null } {
-  const fields = body === undefined || body === null ? {} : objectOf(body, ["quantity"]);
+  const fields = body === undefined || body === null ? {} : objectOf(body, COMMIT_FIELDS);
   const quantity = fields.quantity;
   if (quantity === undefined) return { quantity: null };
   if (typeof quantity !== "number" || !Number.isFinite(quantity) || quantity < 0) {
@@ -78,45 +92,38 @@ export function parseCommitInput(body: unknown): { quantity: number | null } {
 
 /** `POST /v1/reservations/:id/release`: no body, or an empty object. */
 export function parseReleaseInput(body: unknown): { quantity: null } {
-  if (body !== undefined && body !== null) objectOf(body, []);
+  if (body !== undefined && body !== null) objectOf(body, NO_FIELDS);
   return { quantity: null };
 }
 
 /** A body with no fields beyond `allowed` (unknown fields are a validation_error, PRODUCT §1). */
-export function objectOf(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+export function objectOf(body: unknown, allowed: ReadonlySet<string>): Record<string, unknown> {
   if (body === null || typeof body !== "object" || Array.isArray(body) || body instanceof Uint8Array) {
     throw invalid([{ path: "", message: "must be a JSON object" }]);
   }
   const fields = body as Record<string, unknown>;
-  const unknown: ErrorDetail[] = [];
-  for (const key of Object.keys(fields)) {
-    if (!allowed.includes(key)) unknown.push({ path: key, message: "unknown field" });
+  let unknown: ErrorDetail[] | null = null;
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key) || allowed.has(key)) continue;
+    unknown ??= [];
+    unknown.push({ path: key, message: "unknown field" });
   }
-  if (unknown.length > 0) throw invalid(unknown);
+  if (unknown !== null) throw invalid(unknown);
   return fields;
 }
 
 function readWho(fields: Record<string, unknown>, issues: ErrorDetail[]): WhoInput {
-  const customer = readId(fields, "customer", issues, false);
-  const user = readId(fields, "user", issues, false);
-  const entity = readId(fields, "entity", issues, false);
-  if (
-    customer === null &&
-    user === null &&
-    !issues.some((issue) => issue.path === "customer" || issue.path === "user")
-  ) {
+  const before = issues.length;
+  const customer = readId(fields.customer, "customer", issues, false);
+  const user = readId(fields.user, "user", issues, false);
+  const entity = readId(fields.entity, "entity", issues, false);
+  if (customer === null && user === null && issues.length === before) {
     issues.push({ path: "customer", message: "is required (or `user`: a customer id or a seat's entity id)" });
   }
   return { customer, user, entity };
 }
 
-function readId(
-  fields: Record<string, unknown>,
-  path: string,
-  issues: ErrorDetail[],
-  required: boolean,
-): string | null {
-  const value = fields[path];
+function readId(value: unknown, path: string, issues: ErrorDetail[], required: boolean): string | null {
   if (value === undefined || value === null) {
     if (required) issues.push({ path, message: "is required" });
     return null;
