@@ -200,7 +200,7 @@ export async function measureSidecarChecks({
 
 /** RSS of a sidecar before and after caching `customers` customers (each checked once). */
 export async function measureSidecarMemory({ customers: count }: { customers: number }): Promise<SidecarMemoryResult> {
-  const limits = { entries: count, megabytes: 512 };
+  const limits = { entries: count, megabytes: 1024 };
   return withSidecar(
     { cacheEntries: limits.entries, cacheMegabytes: limits.megabytes },
     count,

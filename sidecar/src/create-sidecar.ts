@@ -23,7 +23,8 @@ export interface SidecarOptions {
   ownerTimeoutMs?: number;
 }
 
-export const DEFAULT_CACHE_LIMITS: CacheLimits = { maxEntries: 100_000, maxBytes: 256 * 1024 * 1024 };
+/** 100,000 customers of two features take about 700 MB of heap (measured): the byte bound is what binds first. */
+export const DEFAULT_CACHE_LIMITS: CacheLimits = { maxEntries: 100_000, maxBytes: 512 * 1024 * 1024 };
 
 export interface RunningSidecar {
   sidecar: Sidecar;
