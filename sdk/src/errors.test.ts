@@ -38,7 +38,8 @@ describe("errorFromResponse", () => {
 
   it.each([
     [502, "<html>Bad gateway</html>", "internal"],
-    [503, "", "internal"],
+    [503, "", "unavailable"],
+    [504, "", "internal"],
     [404, "Not Found", "not_found"],
     [401, null, "unauthorized"],
     [429, { error: { code: "slow_down", message: "newer server code" } }, "rate_limited"],

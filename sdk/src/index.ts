@@ -25,6 +25,39 @@ export {
   type LumenErrorCode,
 } from "./errors";
 export { type ListPage, type ListParams, type Page, paginate } from "./pagination";
-export { DEFAULT_SIDECAR_URL } from "./sidecar";
+export {
+  DEFAULT_SIDECAR_MAX_RETRIES,
+  DEFAULT_SIDECAR_TIMEOUT_MS,
+  DEFAULT_SIDECAR_URL,
+} from "./sidecar";
+export type { EmbeddedSidecar, EmbeddedSidecarOptions } from "./sidecar-embedded";
+export {
+  createHttpSidecarTransport,
+  type SidecarTransport,
+  type SidecarTransportRequest,
+  type SidecarTransportResponse,
+} from "./sidecar-transport";
+export type {
+  CheckParams,
+  CheckReason,
+  CheckResponse,
+  CommittedReservation,
+  ConsumeParams,
+  DropReason,
+  FallbackReason,
+  ReleasedReservation,
+  Reservation,
+  ReservationStatus,
+  ReserveParams,
+  SidecarCallOptions,
+  SidecarFeatureUsage,
+  SidecarUnavailablePolicy,
+  SidecarUsage,
+  Subject,
+  TrackDrop,
+  TrackEvent,
+  TrackStats,
+} from "./sidecar-types";
+export { TRACK_DEFAULTS, type TrackOptions } from "./track-buffer";
 export type { FetchLike, RequestOptions } from "./transport";
 export type * from "./types";
