@@ -48,7 +48,7 @@ export interface SidecarMemoryResult {
 }
 
 /** Puts `count` customers (definition + snapshot) in KV, as billing and the owner would. */
-async function seedCustomers(nats: NatsConnection, names: PipelineNames, count: number): Promise<string[]> {
+export async function seedCustomers(nats: NatsConnection, names: PipelineNames, count: number): Promise<string[]> {
   const js = nats.jetstream();
   const definitions = await js.views.kv(names.buckets.definitions, { history: 1 });
   const balances = await js.views.kv(names.buckets.balances, { history: 1 });
@@ -268,4 +268,48 @@ async function waitForHealth(url: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`the sidecar did not come up at ${url}`);
+}
+
+export interface EmbeddedCheckResult {
+  opsPerSecond: number;
+  latencyUs: { mean: number; p99: number };
+}
+
+/** `lumen.check` through the SDK's embedded mode (the sidecar's cache in this process), warm, with tinybench. */
+export async function measureEmbeddedChecks({
+  timeMs = 3_000,
+}: {
+  timeMs?: number;
+} = {}): Promise<EmbeddedCheckResult> {
+  const { Bench } = await import("tinybench");
+  const { Lumen } = await import("@lumen/sdk");
+  const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+  const prefix = `bench${randomBytes(4).toString("hex")}`;
+  const names = pipelineNames(prefix);
+  const nats = await connectJetStream({ url: natsUrl, name: "bench-embedded" });
+  const jsm = await nats.jetstreamManager();
+  await ensureEventsStream(jsm, names, PARTITIONS);
+  try {
+    const customers = await seedCustomers(nats, names, 1_000);
+    const lumen = await Lumen.embedded({ embedded: { nats, prefix, partitions: PARTITIONS, env: "test" } });
+    try {
+      for (const customer of customers) await lumen.check({ customer, feature: "messages" });
+      let index = 0;
+      const bench = new Bench({ time: timeMs, warmupTime: 500 });
+      bench.add("embedded check", async () => {
+        index = (index + 1) % customers.length;
+        await lumen.check({ customer: customers[index]!, feature: "messages" });
+      });
+      await bench.run();
+      const result = bench.tasks[0]!.result!;
+      const us = (ms: number) => Math.round(ms * 1000 * 100) / 100;
+      return { opsPerSecond: Math.round(result.hz), latencyUs: { mean: us(result.mean), p99: us(result.p99) } };
+    } finally {
+      await lumen.close();
+    }
+  } finally {
+    for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+    await deleteEventsStream(jsm, names);
+    await nats.drain();
+  }
 }

@@ -61,6 +61,7 @@ export async function attemptOnce({
   signal?: AbortSignal | undefined;
 }): Promise<CallOutcome> {
   signal?.throwIfAborted();
+  if (transport.inProcess === true && signal === undefined) return attemptInProcess(transport, request);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   const forwardAbort = () => controller.abort(signal?.reason);
@@ -91,6 +92,18 @@ export async function attemptOnce({
     clearTimeout(timer);
     stopWaiting();
     signal?.removeEventListener("abort", forwardAbort);
+  }
+}
+
+/** An in-process transport answers or throws at once: no timer, no abort signal. */
+async function attemptInProcess(transport: SidecarTransport, request: SidecarTransportRequest): Promise<CallOutcome> {
+  try {
+    const { status, body } = await transport.request(request);
+    if (status >= 200 && status < 300) return { ok: true, status, body };
+    return { ok: false, answered: true, error: errorFromResponse({ status, body, requestIdHeader: null }) };
+  } catch (cause) {
+    const message = `The embedded sidecar failed on ${request.method} ${request.path}: ${describe(cause)}`;
+    return { ok: false, answered: false, error: new LumenConnectionError({ message, cause }) };
   }
 }
 

@@ -34,6 +34,11 @@ export interface SidecarTransportResponse {
  */
 export interface SidecarTransport {
   request(request: SidecarTransportRequest): Promise<SidecarTransportResponse>;
+  /**
+   * true for a transport inside the application's process (embedded mode): no network, so calls skip the
+   * per-attempt timer and abort plumbing, which would cost more than the check itself.
+   */
+  readonly inProcess?: boolean;
 }
 
 /**

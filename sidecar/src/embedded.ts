@@ -21,6 +21,8 @@ export interface EmbeddedSidecarOptions {
 
 /** What the SDK's `sidecar` option takes: one request in, one answer out. */
 export interface EmbeddedSidecar {
+  /** Tells the SDK to skip network timeouts: the answer comes from this process. */
+  readonly inProcess: true;
   request(request: {
     method: string;
     path: string;
@@ -50,6 +52,7 @@ export async function createEmbeddedSidecar(options: EmbeddedSidecarOptions = {}
     logger,
   });
   return {
+    inProcess: true,
     async request({ method, path, body, contentType = "application/json" }) {
       try {
         const decoded = body instanceof Uint8Array ? decodeBody(body, contentType) : body;
