@@ -1,4 +1,9 @@
-import type { CustomerDefinition, FeatureEntitlement } from "../pipeline/definitions";
+import {
+  CALENDAR_MONTH,
+  type CustomerDefinition,
+  type FeatureEntitlement,
+  type ResetSchedule,
+} from "../pipeline/definitions";
 import type { Ledger, UsageCounter } from "../pipeline/messages";
 import { periodOfSchedule } from "../usage/counter-period";
 import type { BurnResult } from "./burn";
@@ -68,12 +73,10 @@ export function checkEntitlement({
   const balance = featureBalance({ state, feature, entity, at });
   if (balance === null || balance.burn === null) return decision;
   const funding = balance.fundedBy;
-  const unlimitedCredits = funding !== null && funding.burn === null;
-  const creditUnits = funding?.burn ? funding.burn.balance / funding.cost : 0;
-  const burn: BurnResult = { ...balance.burn, balance: balance.burn.balance + creditUnits };
+  const burn: BurnResult = { ...balance.burn, balance: balanceWithCredits(balance) ?? balance.burn.balance };
   const fundedEntitlement: FeatureEntitlement = {
     ...balance.entitlement,
-    unlimited: balance.entitlement.unlimited || unlimitedCredits,
+    unlimited: balance.entitlement.unlimited || (funding !== null && funding.burn === null),
     overageAllowed:
       balance.entitlement.overageAllowed ||
       (funding !== null && definition?.features[funding.feature]?.overageAllowed === true),
@@ -90,8 +93,20 @@ export function checkEntitlement({
 }
 
 /**
+ * What a check decides on (PRODUCT §2, §9): the feature's own balance, plus the balance of the credits that pay for
+ * it in units of the feature. The credits already hold the feature's overage (drawn at `cost` each), so the own part
+ * counts only what is left of its allowance and grants. null for features without a burn.
+ */
+export function balanceWithCredits({ burn, fundedBy }: FeatureBalance): number | null {
+  if (burn === null) return null;
+  if (!fundedBy?.burn) return burn.balance;
+  return burn.balance + burn.overage + fundedBy.burn.balance / fundedBy.cost;
+}
+
+/**
  * The balance of one feature for the customer (entity null) or one seat, or null when the feature is not granted
- * at `at`. Boolean and unlimited features have no burn.
+ * at `at`. Boolean features have no burn; an unlimited feature's burn only reports its usage. A credits feature's
+ * burn includes what the features it pays for drew from it.
  */
 export function featureBalance({
   state,
@@ -107,8 +122,15 @@ export function featureBalance({
   const entitlement = resolvedEntitlement(state.definition, feature, at);
   if (entitlement === null) return null;
   const fundedBy = fundingOf(state, feature, at);
-  if (entitlement.type === "boolean" || entitlement.unlimited) {
-    return { feature, entitlement, burn: null, seats: [], fundedBy };
+  if (entitlement.type === "boolean") return { feature, entitlement, burn: null, seats: [], fundedBy };
+  if (entitlement.type === "credits" && paysForFeatures(state, feature) && !perSeatScopes(entitlement)) {
+    return {
+      feature,
+      entitlement,
+      burn: creditsBurn({ state, credits: feature, entitlement, at }),
+      seats: [],
+      fundedBy,
+    };
   }
   const own = ownBurn({ state, feature, entitlement, entity, at });
   return { feature, entitlement, burn: own.burn, seats: own.seats, fundedBy };
@@ -141,9 +163,11 @@ export function resolvedEntitlement(
   });
   if (!resolved.granted) return null;
   if (resolved.fromPlan && !resolved.entitlement.subscriptionActive) return null;
-  // An override alone says nothing of the feature's type; a credits feature is known by its costs.
-  if (!resolved.fromPlan && definition.creditCosts[feature]) return { ...resolved.entitlement, type: "credits" };
-  return resolved.entitlement;
+  if (resolved.fromPlan) return resolved.entitlement;
+  // An override alone says nothing of the feature's type (a credits feature is known by its costs) nor of its reset:
+  // its counter resets like those of features without a plan item (`resetScheduleOf`), so its balance must too.
+  const type = definition.creditCosts[feature] ? "credits" : resolved.entitlement.type;
+  return { ...resolved.entitlement, type, reset: counterScheduleOf(definition) };
 }
 
 /** The seats of a per-seat feature: entities of the seat gauges (any gauge's entities when none is priced). */
@@ -168,9 +192,33 @@ function creditsOnlyEntitlement(
     if (definition.creditCosts[credits]?.[feature] === undefined) continue;
     const paying = resolvedEntitlement(definition, credits, at);
     if (paying === null) continue;
-    return { ...paying, type: "metered", included: 0, unlimited: false, overageAllowed: false, usageLimit: null };
+    // Its usage is counted like any feature without a plan item of its own (`resetScheduleOf`): burned the same way.
+    const reset = counterScheduleOf(definition);
+    return {
+      ...paying,
+      type: "metered",
+      reset,
+      included: 0,
+      unlimited: false,
+      overageAllowed: false,
+      usageLimit: null,
+    };
   }
   return undefined;
+}
+
+/** The reset of the counters of a feature the plans in force have no item of (see `resetScheduleOf`). */
+function counterScheduleOf(definition: CustomerDefinition): ResetSchedule {
+  return definition.billingPeriod ?? CALENDAR_MONTH;
+}
+
+function paysForFeatures(state: BalanceState, credits: string): boolean {
+  return Object.keys(state.definition?.creditCosts[credits] ?? {}).length > 0;
+}
+
+/** Whether the feature has one scope per seat (and the seats' shared one) rather than one. */
+function perSeatScopes(entitlement: FeatureEntitlement): boolean {
+  return entitlement.per === "seat" && !entitlement.pooled;
 }
 
 function fundingOf(state: BalanceState, feature: string, at: number): FeatureBalance["fundedBy"] {
@@ -306,6 +354,8 @@ function ownBurn({
       burn: {
         ...seat.burn,
         grantRemaining: pool.grantRemaining,
+        // What the shared grants absorbed is no overage (credits that pay for the feature draw the rest).
+        overage: uncovered,
         balance: seat.burn.allowanceRemaining + grantsLeft - uncovered,
       },
       seats,

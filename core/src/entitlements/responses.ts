@@ -1,6 +1,12 @@
 import { isoTime } from "../iso-time";
 import type { FeatureType } from "../pipeline/definitions";
-import { type BalanceState, balanceWithCredits, featureBalance, resolvedEntitlement } from "./balance";
+import {
+  type BalanceState,
+  balanceWithCredits,
+  type FeatureBalance,
+  featureBalance,
+  resolvedEntitlement,
+} from "./balance";
 import type { CheckResult, Reason } from "./types";
 
 /** The body of a check (PRODUCT §9), as the billing API, the sidecar and the SDK's embedded mode answer it. */
@@ -126,7 +132,7 @@ export function summarizeUsage({ state, at }: { state: BalanceState; at: number 
       included: burn && !unlimited ? burn.allowance : null,
       used: burn?.used ?? 0,
       balance: total,
-      overage: total !== null && entitlement.overageAllowed ? Math.max(0, -total) : 0,
+      overage: total !== null && entitlement.overageAllowed ? billedOverage(balance, total) : 0,
       usageLimit: entitlement.usageLimit,
       periodStart: isoOrNull(burn?.periodStart ?? null),
       periodEnd: isoOrNull(burn?.periodEnd ?? null),
@@ -142,6 +148,16 @@ export function summarizeUsage({ state, at }: { state: BalanceState; at: number 
     });
   }
   return summary;
+}
+
+/**
+ * The usage beyond the allowance and grants (PRODUCT §3: counted per seat without pooling, so not the negative of a
+ * customer-wide balance that nets one seat's unused allowance against another's overage), or, when credits pay for
+ * the feature, beyond the credits too.
+ */
+function billedOverage(balance: FeatureBalance, total: number): number {
+  if (balance.fundedBy?.burn) return Math.max(0, -total);
+  return balance.burn?.overage ?? 0;
 }
 
 function isoOrNull(ms: number | null): string | null {

@@ -52,8 +52,14 @@ export function ledgerAt(scope: Scope, at: number): Ledger {
     stableSince = used === 0 && sameLedger(next, current) ? stableSince + 1 : 0;
     current = next;
     period = periodOfSchedule(scope.schedule, period.end);
-    // Empty periods change nothing once the rollover is capped: skip the rest of a long gap.
-    if (stableSince >= 2) break;
+    if (stableSince >= 2) {
+      // Empty periods change nothing once the rollover is capped: skip the rest of a long gap, up to the known
+      // usage when it lies ahead (else it would never be charged).
+      const ahead = known !== null && known.period.start >= period.start && known.period.start < target.start;
+      if (!ahead) break;
+      period = known.period;
+      stableSince = 0;
+    }
   }
   return { ...current, periodStart: target.start };
 }
@@ -64,8 +70,11 @@ export function burnScope(scope: Scope, at: number, pending: number): BurnResult
   const opening = ledgerAt(scope, at);
   const counted = scope.known && scope.known.period.start === period.start ? scope.known.used : 0;
   const grants = grantsLeft(scope.grants, opening);
+  // A period that never ends (gauges, `reset: never`) starts at the epoch: spreading its usage from there would charge
+  // it all before any grant existed. A gauge's level is a state of now, and usage of unknown time is charged now.
+  const charged = period.end === null ? { start: at, end: null } : period;
   const { periods, grantLeft } = simulateBurn({
-    periods: [{ start: period.start, end: period.end, used: counted + pending }],
+    periods: [{ start: charged.start, end: charged.end, used: counted + pending }],
     allowancePerPeriod: scope.allowance,
     rolloverMax: scope.rolloverMax,
     grants,
