@@ -21,7 +21,8 @@ export interface TrackParams {
 export interface TrackResult {
   id: string;
   duplicate: boolean;
-  balances: { feature: string; entity: string | null; used: number; periodStart: string; periodEnd: string | null }[];
+  /** The owner's view of each feature the event counts toward when the answer leaves (within the pipeline's lag). */
+  balances: { feature: string; used: number; balance: number | null }[];
 }
 
 export interface BatchResult {
@@ -35,12 +36,14 @@ export interface FeatureUsage {
   type: "boolean" | "metered" | "gauge" | "credits";
   granted: boolean;
   unlimited: boolean;
-  included: number;
+  /** The allowance per period; null for boolean and unlimited features. */
+  included: number | null;
   used: number;
   balance: number | null;
   overage: number;
   usageLimit: number | null;
-  periodStart: string;
+  /** null for features without a period (boolean, unlimited). */
+  periodStart: string | null;
   periodEnd: string | null;
   resetsAt: string | null;
   entities: { entity: string; included: number; used: number; balance: number }[];

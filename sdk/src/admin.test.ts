@@ -25,7 +25,7 @@ let aggregator: ReturnType<typeof startFakeAggregator>;
 
 beforeAll(async () => {
   pipeline = await startTestPipeline();
-  aggregator = startFakeAggregator(pipeline.nats, pipeline.names);
+  aggregator = startFakeAggregator(pipeline.nats, pipeline.names, { owner: { partitions: pipeline.partitions } });
   billing = await startTestBilling({ pipeline: pipeline.client });
   await billing.app.listen({ port: 0, host: "127.0.0.1" });
   baseUrl = `http://127.0.0.1:${(billing.app.server.address() as AddressInfo).port}`;
@@ -228,6 +228,64 @@ describe("usage", () => {
     expect(series.points).toEqual([]);
     expect((await lumen.admin.events.list({ customer: "acme", limit: 5 })).hasMore).toBe(false);
     expect(aggregator.asked.map((question) => question.operation)).toEqual(["usage.timeseries", "usage.events"]);
+  });
+});
+
+describe("grants, overrides and the authoritative check", () => {
+  it("grants units, lists and voids them", async () => {
+    const grant = await lumen.admin.grants.create("acme", {
+      feature: "messages",
+      amount: 250,
+      expiresAt: new Date("2026-06-01T00:00:00Z"),
+      priority: 1,
+      reason: "promo",
+    });
+    expect(grant).toMatchObject({
+      id: expect.stringMatching(/^grt_/),
+      customer: "acme",
+      amount: 250,
+      expiresAt: "2026-06-01T00:00:00.000Z",
+      createdAt: "2026-02-06T00:00:00.000Z",
+      voidedAt: null,
+    });
+    const second = await lumen.admin.grants.create("acme", { feature: "messages", amount: 5 });
+    const ids = [];
+    for await (const each of lumen.admin.grants.listAll("acme", { limit: 1 })) ids.push(each.id);
+    expect(ids).toEqual([grant.id, second.id]);
+    await expect(lumen.admin.grants.void("acme", grant.id)).resolves.toMatchObject({
+      voidedAt: "2026-02-06T00:00:00.000Z",
+    });
+    const refused = await lumen.admin.grants.create("acme", { feature: "sso", amount: 1 }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "validation_error", status: 400, details: [{ path: "feature" }] });
+  });
+
+  it("sets, lists and deletes overrides", async () => {
+    const override = await lumen.admin.overrides.set("acme", "messages", {
+      enabled: true,
+      included: "unlimited",
+      expiresAt: new Date("2026-03-01T00:00:00Z"),
+    });
+    expect(override).toMatchObject({ customer: "acme", feature: "messages", included: "unlimited" });
+    expect((await lumen.admin.overrides.list("acme")).data).toEqual([override]);
+    await expect(lumen.admin.overrides.delete("acme", "messages")).resolves.toEqual({
+      customer: "acme",
+      feature: "messages",
+      deleted: true,
+    });
+  });
+
+  it("checks and consumes through the owner of the customer", async () => {
+    const checked = await lumen.admin.check({ customer: "acme", feature: "messages", entity: "ada@acme" });
+    expect(checked).toMatchObject({ allowed: true, customer: "acme", feature: "messages", entity: "ada@acme" });
+    await lumen.admin.check({ customer: "acme", feature: "messages", consume: true, quantity: 2 });
+    expect(aggregator.ownerAsked.map((asked) => [asked.operation, asked.request.quantity])).toEqual([
+      ["check", 1],
+      ["consume", 2],
+    ]);
+    await expect(lumen.admin.check({ customer: "nobody", feature: "messages" })).resolves.toMatchObject({
+      allowed: false,
+      reason: "customer_not_found",
+    });
   });
 });
 

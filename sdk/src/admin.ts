@@ -1,10 +1,12 @@
 import { AuditLogApi } from "./admin-audit";
 import { FeaturesApi, PlansApi } from "./admin-catalog";
 import { CustomersApi, EntitiesApi } from "./admin-customers";
+import { GrantsApi, OverridesApi } from "./admin-grants";
 import { SubscriptionsApi, TestClocksApi } from "./admin-subscriptions";
 import { EventsApi, UsageApi } from "./admin-usage";
+import type { CheckResponse } from "./sidecar-types";
 import type { RequestOptions, Transport } from "./transport";
-import type { AttachParams, AttachResult } from "./types";
+import type { AdminCheckParams, AttachParams, AttachResult } from "./types";
 
 /**
  * `lumen.admin`: one typed method for every endpoint of the billing API, grouped by resource. Calls need the
@@ -15,6 +17,8 @@ export class Admin {
   readonly plans: PlansApi;
   readonly customers: CustomersApi;
   readonly entities: EntitiesApi;
+  readonly grants: GrantsApi;
+  readonly overrides: OverridesApi;
   readonly subscriptions: SubscriptionsApi;
   readonly testClocks: TestClocksApi;
   readonly auditLog: AuditLogApi;
@@ -28,6 +32,8 @@ export class Admin {
     this.plans = new PlansApi(transport);
     this.customers = new CustomersApi(transport);
     this.entities = new EntitiesApi(transport);
+    this.grants = new GrantsApi(transport);
+    this.overrides = new OverridesApi(transport);
     this.subscriptions = new SubscriptionsApi(transport);
     this.testClocks = new TestClocksApi(transport);
     this.auditLog = new AuditLogApi(transport);
@@ -42,5 +48,16 @@ export class Admin {
    */
   attach(params: AttachParams, options?: RequestOptions): Promise<AttachResult> {
     return this.#transport.request({ method: "POST", path: "/v1/attach", body: params, options });
+  }
+
+  /**
+   * The authoritative check of the billing API, decided by the aggregator that owns the customer from its live
+   * balance (PRODUCT §9); with `consume: true` it also records `quantity` when allowed, atomically. Applications
+   * check through the sidecar (`lumen.check`), which answers from its cache; this one is for back offices and jobs.
+   * A denial is an answer (`allowed: false` with a `reason`), never an error.
+   * @example const { allowed, balance } = await lumen.admin.check({ customer: "acme", feature: "exports", consume: true });
+   */
+  check(params: AdminCheckParams, options?: RequestOptions): Promise<CheckResponse> {
+    return this.#transport.request({ method: "POST", path: "/v1/check", body: params, options });
   }
 }

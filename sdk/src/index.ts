@@ -2,6 +2,7 @@ export type { Admin } from "./admin";
 export type { AuditLogApi } from "./admin-audit";
 export type { FeaturesApi, PlansApi } from "./admin-catalog";
 export type { CustomersApi, EntitiesApi } from "./admin-customers";
+export type { GrantsApi, OverridesApi } from "./admin-grants";
 export type { SubscriptionsApi, TestClocksApi } from "./admin-subscriptions";
 export type {
   BatchResult,

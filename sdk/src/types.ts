@@ -246,8 +246,12 @@ export interface Entitlement {
   unlimited: boolean;
   reset: ResetInterval | null;
   per: "customer" | "seat";
+  /** With `per: "seat"`: one shared allowance of `included × seats`. */
+  pooled: boolean;
   overageAllowed: boolean;
   usageLimit: number | null;
+  /** Unused allowance carried into the next period, up to `max`. */
+  rollover: { max: number } | null;
   /** Plans that grant it; empty when granted only through a credits feature. */
   plans: string[];
   trialEndsAt: Timestamp | null;
@@ -301,6 +305,73 @@ export interface Entity {
 /** An entity just created or deleted, with the customer's new level of its gauge feature. */
 export interface EntityChange extends Entity {
   level: number;
+}
+
+// Grants and overrides (PRODUCT §10) ----------------------------------------------------------------------------
+export interface CreateGrantParams {
+  /** A metered, gauge or credits feature (a boolean feature has no units). */
+  feature: string;
+  /** Units (credits for a credits feature), > 0; fractions allowed. */
+  amount: number;
+  /** After the customer's current time; the unused part is gone from then on. Default: never expires. */
+  expiresAt?: TimestampInput | null;
+  /** Lower burns first; default 0. */
+  priority?: number;
+  reason?: string | null;
+}
+
+/** Units of one feature given to a customer, burned after the period allowance (PRODUCT §10). */
+export interface Grant {
+  /** `grt_…` */
+  id: string;
+  customer: string;
+  feature: string;
+  amount: number;
+  priority: number;
+  expiresAt: Timestamp | null;
+  reason: string | null;
+  /** The customer's time when it was made (its test clock's, if any). */
+  createdAt: Timestamp;
+  /** Set by `grants.void`: it stops counting then, like an expiry. */
+  voidedAt: Timestamp | null;
+}
+
+export interface SetOverrideParams {
+  /** false removes the feature from the customer, whatever its plans grant. */
+  enabled: boolean;
+  /** Replaces the plans' allowance per period; omitted or null keeps it. */
+  included?: number | "unlimited" | null;
+  /** After the customer's current time: a feature trial for one customer. Default: until deleted. */
+  expiresAt?: TimestampInput | null;
+}
+
+/** A per-customer exception to the plans in force, one per customer and feature (PRODUCT §10). */
+export interface Override {
+  customer: string;
+  feature: string;
+  enabled: boolean;
+  included: number | "unlimited" | null;
+  expiresAt: Timestamp | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface DeletedOverride {
+  customer: string;
+  feature: string;
+  deleted: true;
+}
+
+/** `lumen.admin.check`: the billing API's authoritative check (PRODUCT §9). */
+export interface AdminCheckParams {
+  customer: string;
+  feature: string;
+  /** A seat (or other entity) of the customer, for per-seat allowances. */
+  entity?: string | null;
+  /** Units wanted, > 0; default 1. */
+  quantity?: number;
+  /** Record `quantity` when allowed, atomically at the owner (a strict consume); default false. */
+  consume?: boolean;
 }
 
 // Subscriptions and test clocks (PRODUCT §6, §12) ---------------------------------------------------------------

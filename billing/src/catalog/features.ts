@@ -1,5 +1,6 @@
-import { LumenError, notFound } from "@lumen/core";
+import { canonicalJson, LumenError, notFound } from "@lumen/core";
 import { db, type EngineContext, withTransaction } from "../context";
+import { enqueueEveryCustomer } from "../definitions/enqueue-outbox";
 import { recordHistory } from "../history/record-history";
 import { type ListQuery, listQuery, toListResult } from "../http/list-query";
 import { checkFeatureAgainstFeatures, type FeatureCatalog } from "./plan-rules";
@@ -131,6 +132,10 @@ export async function updateFeature({
       [ctx.env, id, candidate.name, JSON.stringify(definition), now],
     );
     const after = serializeFeature(rows[0]!);
+    // Every customer's definition carries the costs of every credits feature (whoever may hold it).
+    if (canonicalJson(after.creditCosts) !== canonicalJson(serializeFeature(before).creditCosts)) {
+      await enqueueEveryCustomer(ctx);
+    }
     await recordHistory(ctx, {
       customerId: null,
       objectType: "feature",

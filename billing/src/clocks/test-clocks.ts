@@ -1,6 +1,7 @@
 import { isoDateTime, LumenError, newId, notFound } from "@lumen/core";
 import { z } from "zod";
 import { db, type EngineContext } from "../context";
+import { enqueueOutbox } from "../definitions/enqueue-outbox";
 import { type ListQuery, listQuery, toListResult } from "../http/list-query";
 import { type JobHandler, runDueJobs } from "../jobs/run-due-jobs";
 
@@ -33,7 +34,10 @@ export async function createTestClock({ ctx, input }: { ctx: EngineContext; inpu
     "INSERT INTO test_clocks (env, id, name, frozen_time, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *",
     [ctx.env, newId("clk"), parsed.name ?? null, parsed.frozenTime, ctx.clock.now()],
   );
-  return serializeClock(rows[0]!);
+  const clock = rows[0]!;
+  // The clocks bucket carries its time to sidecars and owners once this commits.
+  await enqueueOutbox(ctx, "clock", clock.id);
+  return serializeClock(clock);
 }
 
 async function loadClock(ctx: EngineContext, id: string): Promise<TestClockRow> {
@@ -76,6 +80,7 @@ export async function deleteTestClock({ ctx, id }: { ctx: EngineContext; id: str
     id,
     ctx.clock.now(),
   ]);
+  await enqueueOutbox(ctx, "clock", id);
   return { id, deleted: true };
 }
 
@@ -122,6 +127,9 @@ export async function advanceTestClock({
       "UPDATE test_clocks SET frozen_time = $3 WHERE env = $1 AND id = $2 RETURNING *",
       [ctx.env, id, parsed.frozenTime],
     );
+    // Pushed after commit and before the answer (the outbox publisher runs in between): whoever reads the
+    // clocks bucket once the advance answered sees the new time.
+    await enqueueOutbox(ctx, "clock", id);
     return { ...serializeClock(rows[0]!), jobsRun: ran };
   } finally {
     await lock.query("SELECT pg_advisory_unlock(hashtext($1))", [`lumen.clock.${id}`]).catch(() => {});

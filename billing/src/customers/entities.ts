@@ -1,6 +1,7 @@
 import { LumenError, notFound } from "@lumen/core";
 import { customerNow } from "../clocks/customer-time";
 import { db, type EngineContext, withTransaction } from "../context";
+import { enqueueOutbox } from "../definitions/enqueue-outbox";
 import { recordHistory } from "../history/record-history";
 import { type ListQuery, listQuery, toListResult } from "../http/list-query";
 import { loadCustomer } from "./customer-record";
@@ -93,6 +94,8 @@ export async function createEntity({
       before: null,
       after: entity,
     });
+    // The entities bucket maps the seat to its customer (the SDK's `userId`), once this commits.
+    await enqueueOutbox(ctx, "entity", entity.id);
     return { ...entity, level: await gaugeLevel(ctx, customer.id, parsed.feature) };
   });
 }
@@ -147,6 +150,7 @@ export async function deleteEntity({
       before: { ...entity, deletedAt: null },
       after: entity,
     });
+    await enqueueOutbox(ctx, "entity", entityId);
     return { ...entity, deleted: true, level: await gaugeLevel(ctx, customerId, row.feature) };
   });
 }

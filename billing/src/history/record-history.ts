@@ -1,8 +1,9 @@
 import { db, type EngineContext } from "../context";
+import { enqueueOutbox } from "../definitions/enqueue-outbox";
 
 export interface HistoryInput {
   customerId: string | null;
-  objectType: "plan" | "feature" | "customer" | "entity" | "subscription" | "test_clock";
+  objectType: "plan" | "feature" | "customer" | "entity" | "subscription" | "test_clock" | "grant" | "override";
   objectId: string;
   /** `subscription.created`, `seat.added`, `plan.version_created`, … */
   type: string;
@@ -30,11 +31,5 @@ export async function recordHistory(ctx: EngineContext, input: HistoryInput): Pr
   );
   // Every change is also a reason to push the customer's definition (or the catalog) again.
   const kind = input.customerId ? "customer" : input.objectType === "feature" ? "catalog" : null;
-  if (kind) {
-    await db(ctx).query("INSERT INTO definition_outbox (env, kind, key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [
-      ctx.env,
-      kind,
-      input.customerId ?? ctx.env,
-    ]);
-  }
+  if (kind) await enqueueOutbox(ctx, kind, input.customerId ?? ctx.env);
 }

@@ -13,7 +13,7 @@ let aggregator: ReturnType<typeof startFakeAggregator>;
 
 beforeAll(async () => {
   pipeline = await startTestPipeline();
-  aggregator = startFakeAggregator(pipeline.nats, pipeline.names);
+  aggregator = startFakeAggregator(pipeline.nats, pipeline.names, { owner: { partitions: pipeline.partitions } });
   billing = await startTestBilling({ pipeline: pipeline.client });
   await seedCatalog(billing);
   await billing.request({ method: "POST", url: "/v1/customers", body: { id: "acme" } });

@@ -1,6 +1,7 @@
 import type { Clock } from "@lumen/core";
 import type { EngineContext, Env } from "../context";
 import type { Pool } from "../db/pool";
+import { enqueueOutbox } from "../definitions/enqueue-outbox";
 
 export interface Job {
   id: number;
@@ -82,15 +83,17 @@ export async function runDueJobs({
         payload: row.payload,
         attempts: row.attempts,
       };
+      const ctx: EngineContext = { pool, tx: client, env: job.env, clock, actor: "system" };
       if (job.clockId) {
         await client.query(
           "UPDATE test_clocks SET frozen_time = GREATEST(frozen_time, $3) WHERE env = $1 AND id = $2",
           [job.env, job.clockId, job.runAt],
         );
+        await enqueueOutbox(ctx, "clock", job.clockId);
       }
       const handler = handlers[job.type];
       if (!handler) throw new Error(`no handler for job type ${job.type}`);
-      await handler({ pool, tx: client, env: job.env, clock, actor: "system" }, job);
+      await handler(ctx, job);
       await client.query("UPDATE jobs SET status = 'done', attempts = attempts + 1, done_at = now() WHERE id = $1", [
         job.id,
       ]);

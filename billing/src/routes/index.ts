@@ -1,7 +1,9 @@
 import type { LumenApp } from "../http/app";
 import { registerAuditRoutes } from "./audit-routes";
 import { registerCatalogRoutes } from "./catalog-routes";
+import { registerCheckRoutes } from "./check-routes";
 import { registerCustomerRoutes } from "./customer-routes";
+import { registerGrantRoutes } from "./grant-routes";
 import { registerSubscriptionRoutes } from "./subscription-routes";
 import { registerUsageRoutes } from "./usage-routes";
 
@@ -11,4 +13,6 @@ export function registerRoutes(app: LumenApp): void {
   registerSubscriptionRoutes(app);
   registerAuditRoutes(app);
   registerUsageRoutes(app);
+  registerGrantRoutes(app);
+  registerCheckRoutes(app);
 }

@@ -1,115 +1,117 @@
-import type { CustomerDefinition, UsageSnapshot } from "@lumen/core";
-import { aCustomerDefinition, anEntitlement } from "@lumen/core/testing";
-import { describe, expect, it } from "vitest";
-import { summarizeUsage } from "./get-usage";
+import { customerKey, encodeMessage, type UsageSnapshot } from "@lumen/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestBilling, type TestBilling } from "../../../test/support/billing";
+import { startFakeAggregator } from "../../../test/support/fake-aggregator";
+import { startTestPipeline, type TestPipeline } from "../../../test/support/pipeline";
+import { seedCatalog } from "../../../test/support/scenario";
 
-const anchor = "2026-01-10T00:00:00.000Z";
-const definition: CustomerDefinition = aCustomerDefinition({
-  version: 3,
-  billingPeriod: { interval: "month", anchor },
-  features: {
-    "api-calls": anEntitlement({
-      type: "metered",
-      reset: { interval: "day", anchor },
-      included: 100,
-      per: "customer",
-      overageAllowed: false,
-    }),
-    messages: anEntitlement({
-      type: "metered",
-      reset: { interval: "month", anchor },
-      included: 10,
-      per: "seat",
-      overageAllowed: true,
-    }),
-    seats: anEntitlement({
-      type: "gauge",
-      reset: { interval: null, anchor },
-      included: 0,
-      per: "customer",
-      overageAllowed: true,
-    }),
-    sso: anEntitlement({
-      type: "boolean",
-      reset: { interval: "month", anchor },
-      included: 0,
-      per: "customer",
-      overageAllowed: false,
-    }),
-  },
+/** Billing's usage summary is core's balance model over its definition and the owner's snapshot. */
+
+let pipeline: TestPipeline;
+let aggregator: ReturnType<typeof startFakeAggregator>;
+let billing: TestBilling;
+
+const ok = async (method: "GET" | "POST", url: string, body?: unknown) => {
+  const response = await billing.request({ method, url, body });
+  if (response.status >= 300) throw new Error(`${url}: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+};
+
+const day = { start: Date.parse("2026-01-10T12:00:00Z"), end: Date.parse("2026-01-11T12:00:00Z") };
+const month = { start: Date.parse("2026-01-10T12:00:00Z"), end: Date.parse("2026-02-10T12:00:00Z") };
+
+beforeAll(async () => {
+  pipeline = await startTestPipeline();
+  aggregator = startFakeAggregator(pipeline.nats, pipeline.names);
+  billing = await startTestBilling({ pipeline: pipeline.client });
+  await seedCatalog(billing);
+  const clock = await ok("POST", "/v1/test-clocks", { frozenTime: "2026-01-10T12:00:00Z" });
+  await ok("POST", "/v1/customers", { id: "acme", testClock: clock.id });
+  await ok("POST", "/v1/attach", { customer: "acme", plan: "team", trial: false });
+  await ok("POST", "/v1/customers/acme/entities", { id: "ada", feature: "seats" });
+  await ok("POST", "/v1/customers/acme/entities", { id: "grace", feature: "seats" });
+  await ok("POST", "/v1/customers/acme/grants", { feature: "premium-messages", amount: 50 });
+  const snapshot: UsageSnapshot = {
+    env: "test",
+    customer: "acme",
+    partition: pipeline.client.partitionOf("test", "acme"),
+    seq: 7,
+    asOf: Date.parse("2026-01-10T12:00:00Z"),
+    counters: [
+      { feature: "premium-messages", entity: null, periodStart: month.start, periodEnd: month.end, value: 260 },
+      { feature: "premium-messages", entity: "ada", periodStart: month.start, periodEnd: month.end, value: 230 },
+      { feature: "premium-messages", entity: "grace", periodStart: month.start, periodEnd: month.end, value: 30 },
+      { feature: "api-calls", entity: null, periodStart: day.start, periodEnd: day.end, value: 40 },
+      // A feature the customer is not granted: shown as used, not granted.
+      { feature: "untracked", entity: null, periodStart: day.start, periodEnd: day.end, value: 3 },
+    ],
+  };
+  const balances = await pipeline.nats.jetstream().views.kv(pipeline.names.buckets.balances, { history: 1 });
+  await balances.put(customerKey("test", "acme"), encodeMessage(snapshot));
 });
-const now = Date.parse("2026-02-15T12:00:00Z");
-const today = Date.parse("2026-02-15T00:00:00Z");
-const month = Date.parse("2026-02-10T00:00:00Z");
+afterAll(async () => {
+  await billing.close();
+  aggregator.stop();
+  await pipeline.close();
+});
 
-function snapshot(counters: UsageSnapshot["counters"]): UsageSnapshot {
-  return { env: "test", customer: "acme", partition: 0, seq: 9, asOf: now, counters };
-}
-
-describe("summarizeUsage", () => {
-  const entities = [
-    { id: "u1", feature: "seats" },
-    { id: "u2", feature: "seats" },
-  ];
-  const summary = summarizeUsage({
-    definition,
-    snapshot: snapshot([
-      { feature: "api-calls", entity: null, periodStart: today, periodEnd: today + 86_400_000, value: 40 },
-      {
-        feature: "messages",
-        entity: null,
-        periodStart: month,
-        periodEnd: Date.parse("2026-03-10T00:00:00Z"),
-        value: 25,
-      },
-      {
-        feature: "messages",
-        entity: "u1",
-        periodStart: month,
-        periodEnd: Date.parse("2026-03-10T00:00:00Z"),
-        value: 25,
-      },
-      { feature: "untracked", entity: null, periodStart: month, periodEnd: null, value: 3 },
-    ]),
-    entities,
-    now,
-  });
-  const byFeature = Object.fromEntries(summary.map((feature) => [feature.feature, feature]));
-
-  it("reads the counter of the current period against the allowance", () => {
-    expect(byFeature["api-calls"]).toMatchObject({ granted: true, included: 100, used: 40, balance: 60, overage: 0 });
-    expect(byFeature["api-calls"]?.resetsAt?.toISOString()).toBe("2026-02-16T00:00:00.000Z");
+describe("GET /v1/customers/:id/usage", () => {
+  it("burns seats' usage against their own allowances, then the customer's grants", async () => {
+    const usage = await ok("GET", "/v1/customers/acme/usage");
+    expect(usage.customer).toBe("acme");
+    const messages = usage.features.find((feature: { feature: string }) => feature.feature === "premium-messages");
+    expect(messages).toEqual({
+      feature: "premium-messages",
+      type: "metered",
+      granted: true,
+      unlimited: false,
+      included: 200,
+      used: 260,
+      // Ada's 130 beyond her allowance: 50 from the grant, 80 billed; Grace's unused 70 does not offset it.
+      balance: -10,
+      overage: 80,
+      usageLimit: null,
+      periodStart: "2026-01-10T12:00:00.000Z",
+      periodEnd: "2026-02-10T12:00:00.000Z",
+      resetsAt: "2026-02-10T12:00:00.000Z",
+      entities: [
+        { entity: "ada", included: 100, used: 230, balance: -130 },
+        { entity: "grace", included: 100, used: 30, balance: 70 },
+      ],
+    });
   });
 
-  it("gives each seat its own allowance and counts overage when a price allows it", () => {
-    expect(byFeature.messages).toMatchObject({ included: 20, used: 25, balance: -5, overage: 5 });
-    expect(byFeature.messages?.entities).toEqual([
-      { entity: "u1", included: 10, used: 25, balance: -15 },
-      { entity: "u2", included: 10, used: 0, balance: 10 },
-    ]);
-  });
-
-  it("reads a gauge's level from its entities and never resets it", () => {
-    expect(byFeature.seats).toMatchObject({ used: 2, periodEnd: null, resetsAt: null });
-  });
-
-  it("shows usage of features the customer is not entitled to", () => {
+  it("reads daily allowances, seat levels, booleans and counters of features not granted", async () => {
+    const { features } = await ok("GET", "/v1/customers/acme/usage");
+    const byFeature = Object.fromEntries(features.map((feature: { feature: string }) => [feature.feature, feature]));
+    expect(byFeature["api-calls"]).toMatchObject({
+      included: 5000,
+      used: 40,
+      balance: 4960,
+      resetsAt: "2026-01-11T12:00:00.000Z",
+    });
+    expect(byFeature.seats).toMatchObject({ type: "gauge", used: 2, periodEnd: null });
+    expect(byFeature["advanced-analytics"]).toMatchObject({ type: "boolean", granted: true, balance: null });
     expect(byFeature.untracked).toMatchObject({ granted: false, used: 3, balance: null });
   });
 
-  it("treats a counter of an earlier period as nothing used yet", () => {
-    const stale = summarizeUsage({
-      definition,
-      snapshot: snapshot([
-        { feature: "api-calls", entity: null, periodStart: today - 86_400_000, periodEnd: today, value: 99 },
-      ]),
-      entities: [],
-      now,
-    });
-    expect(stale.find((f) => f.feature === "api-calls")).toMatchObject({ used: 0, balance: 100 });
+  it("answers 404 for an unknown customer", async () => {
+    expect((await billing.request({ method: "GET", url: "/v1/customers/ghost/usage" })).status).toBe(404);
+  });
+});
+
+describe("the balances of POST /v1/track", () => {
+  it("are those of the features the event counts toward, as the owner's snapshot has them", async () => {
+    const byFeature = await ok("POST", "/v1/track", { customer: "acme", feature: "api-calls" });
+    expect(byFeature.balances).toEqual([{ feature: "api-calls", used: 40, balance: 4960 }]);
+    const byEvent = await ok("POST", "/v1/track", { customer: "acme", event: "message", properties: { model: "o3" } });
+    expect(byEvent.balances).toEqual([{ feature: "premium-messages", used: 260, balance: -10 }]);
+    const unmetered = await ok("POST", "/v1/track", { customer: "acme", event: "message", properties: { model: "x" } });
+    expect(unmetered.balances).toEqual([]);
   });
 
-  it("has no balance for booleans", () => {
-    expect(byFeature.sso).toMatchObject({ balance: null, used: 0 });
+  it("show usage without a balance for a customer billing does not know", async () => {
+    const response = await ok("POST", "/v1/track", { customer: "stranger", feature: "api-calls" });
+    expect(response.balances).toEqual([{ feature: "api-calls", used: 0, balance: null }]);
   });
 });

@@ -5,13 +5,17 @@ import {
   LumenError,
   parseTrackInput,
   QUERY_OPERATIONS,
+  readEvent,
   stampEvents,
+  summarizeUsage,
   type TrackInput,
   type UsageEvent,
-  type UsageSnapshot,
 } from "@lumen/core";
 import { db, type EngineContext } from "../context";
+import { buildCatalog } from "../definitions/build-catalog";
+import { buildCustomerDefinition } from "../definitions/build-customer-definition";
 import { requirePipeline } from "../pipeline/pipeline-client";
+import { balanceStateOf } from "./get-usage";
 
 export const MAX_BATCH_EVENTS = 1000;
 const KEYS_SEEN_TIMEOUT_MS = 2_000;
@@ -44,18 +48,15 @@ export async function trackEvent({ ctx, input }: { ctx: EngineContext; input: un
   const parsed = parseTrackInput(input);
   if (!parsed.ok) throw invalidEvent(parsed.details);
   const pipeline = requirePipeline(ctx.pipeline);
-  const { events, rejected } = stampEvents({
-    inputs: [parsed.input],
-    env: ctx.env,
-    receivedAt: ctx.clock.now().getTime(),
-    clockTimes: await clockTimesOf(ctx, [parsed.input.customer]),
-  });
+  const receivedAt = ctx.clock.now().getTime();
+  const clockTimes = await clockTimesOf(ctx, [parsed.input.customer]);
+  const { events, rejected } = stampEvents({ inputs: [parsed.input], env: ctx.env, receivedAt, clockTimes });
   const event = events[0];
   if (!event) throw invalidEvent(rejected[0]?.details ?? []);
   const [duplicate = false] = await knownRepeats(ctx, events);
   await pipeline.publish(events);
-  const snapshot = await pipeline.snapshot(ctx.env, event.customer);
-  return { id: event.id, duplicate, balances: balancesOf(snapshot) };
+  const at = clockTimes.get(event.customer) ?? receivedAt;
+  return { id: event.id, duplicate, balances: await balancesAfter(ctx, event, at) };
 }
 
 /** `POST /v1/events/batch`: up to 1000 events; a bad event is reported by index and does not stop the rest. */
@@ -140,13 +141,18 @@ async function knownRepeats(ctx: EngineContext, events: readonly UsageEvent[]): 
   });
 }
 
-/** Per feature and entity, what the owner counted in the current period (issue 3 adds allowances). */
-function balancesOf(snapshot: UsageSnapshot | null) {
-  return (snapshot?.counters ?? []).map((counter) => ({
-    feature: counter.feature,
-    entity: counter.entity,
-    used: counter.value,
-    periodStart: new Date(counter.periodStart),
-    periodEnd: counter.periodEnd === null ? null : new Date(counter.periodEnd),
-  }));
+/**
+ * The balance (PRODUCT §9, core's model, at the customer's time) of each feature the event counts toward, as the
+ * owner's latest snapshot has it: within the pipeline's lag, it may not include the event yet.
+ */
+async function balancesAfter(ctx: EngineContext, event: UsageEvent, at: number) {
+  const features = readEvent({ event, catalog: await buildCatalog(ctx, 0) }).map((reading) => reading.feature);
+  if (features.length === 0) return [];
+  const definition = await buildCustomerDefinition(ctx, event.customer, 0);
+  const snapshot = await requirePipeline(ctx.pipeline).snapshot(ctx.env, event.customer);
+  const summary = summarizeUsage({ state: balanceStateOf(definition, snapshot), at });
+  return features.map((feature) => {
+    const usage = summary.find((candidate) => candidate.feature === feature);
+    return { feature, used: usage?.used ?? 0, balance: usage?.balance ?? null };
+  });
 }
