@@ -599,3 +599,30 @@ describe("balance properties", () => {
     );
   });
 });
+
+describe("a grant of a feature no plan grants", () => {
+  const definition = aCustomerDefinition({
+    grants: [aGrant({ id: "promo", feature: "exports", amount: 10, createdAt: AT - DAY, expiresAt: AT + DAY })],
+  });
+
+  it("entitles the customer up to the grant, hard-limited", () => {
+    const used = [aUsageCounter({ feature: "exports", value: 4 })];
+    expect(check(stateOf(definition, { counters: used }), "exports", { quantity: 6 })).toMatchObject({
+      allowed: true,
+      type: "metered",
+      used: 4,
+      balance: 6,
+    });
+    expect(check(stateOf(definition, { counters: used }), "exports", { quantity: 7 })).toMatchObject({
+      allowed: false,
+      reason: "limit_reached",
+    });
+  });
+
+  it("entitles nothing once the grant expired", () => {
+    expect(check(stateOf(definition), "exports", { at: AT + DAY })).toMatchObject({
+      allowed: false,
+      reason: "no_entitlement",
+    });
+  });
+});

@@ -6,7 +6,7 @@ import {
 } from "../pipeline/definitions";
 import type { Ledger, UsageCounter } from "../pipeline/messages";
 import { periodOfSchedule } from "../usage/counter-period";
-import type { BurnResult } from "./burn";
+import { type BurnResult, isGrantActive } from "./burn";
 import { checkFeature } from "./check";
 import { resolveEntitlement } from "./resolve-entitlement";
 import { burnScope, ledgerAt, type Scope } from "./scope";
@@ -57,7 +57,7 @@ export function checkEntitlement({
   at: number;
 }): CheckResult {
   const { definition } = state;
-  const entitlement = definition?.features[feature] ?? creditsOnlyEntitlement(definition, feature, at);
+  const entitlement = definition ? baseEntitlementOf(definition, feature, at) : undefined;
   const decision = checkFeature({
     entitlement,
     override: definition?.overrides[feature],
@@ -157,7 +157,7 @@ export function resolvedEntitlement(
 ): FeatureEntitlement | null {
   if (!definition?.exists) return null;
   const resolved = resolveEntitlement({
-    entitlement: definition.features[feature] ?? creditsOnlyEntitlement(definition, feature, at),
+    entitlement: baseEntitlementOf(definition, feature, at),
     override: definition.overrides[feature],
     at,
   });
@@ -205,6 +205,44 @@ function creditsOnlyEntitlement(
     };
   }
   return undefined;
+}
+
+/** What grants the feature before overrides: a plan item, else the credits that pay for it, else a grant of it. */
+function baseEntitlementOf(
+  definition: CustomerDefinition,
+  feature: string,
+  at: number,
+): FeatureEntitlement | undefined {
+  return (
+    definition.features[feature] ??
+    creditsOnlyEntitlement(definition, feature, at) ??
+    grantsOnlyEntitlement(definition, feature, at)
+  );
+}
+
+/**
+ * A grant entitles on its own (PRODUCT §10 is silent; a promo grant that gave nothing would surprise): while one is
+ * active, a feature no plan grants is usable up to the grants, hard-limited, reset like features without a plan item.
+ */
+function grantsOnlyEntitlement(
+  definition: CustomerDefinition,
+  feature: string,
+  at: number,
+): FeatureEntitlement | undefined {
+  if (!definition.grants.some((grant) => grant.feature === feature && isGrantActive(grant, at))) return undefined;
+  return {
+    type: definition.creditCosts[feature] ? "credits" : "metered",
+    reset: counterScheduleOf(definition),
+    included: 0,
+    unlimited: false,
+    per: "customer",
+    pooled: false,
+    overageAllowed: false,
+    usageLimit: null,
+    rollover: null,
+    trialEndsAt: null,
+    subscriptionActive: true,
+  };
 }
 
 /** The reset of the counters of a feature the plans in force have no item of (see `resetScheduleOf`). */

@@ -96,6 +96,7 @@ export function summarizeUsage({ state, at }: { state: BalanceState; at: number 
     for (const feature of Object.keys(costs)) features.add(feature);
   }
   for (const feature of Object.keys(definition?.overrides ?? {})) features.add(feature);
+  for (const grant of definition?.grants ?? []) features.add(grant.feature);
   const summary: FeatureUsage[] = [];
   for (const feature of [...features].sort()) {
     const balance = featureBalance({ state, feature, entity: null, at });
