@@ -5,6 +5,8 @@ import type { Logger } from "pino";
 import type { ClickHouse } from "./clickhouse";
 import { IdempotencyIndex } from "./dedup/idempotency-index";
 import { type AggregatorMetrics, createMetrics } from "./metrics";
+import type { OwnerSettings } from "./owner/owner-context";
+import { OwnerService } from "./owner/owner-service";
 import { DEFAULT_OWNERSHIP_TIMING, Ownership, type OwnershipTiming } from "./ownership/ownership";
 import { PartitionManager } from "./partition-manager";
 import type { FlushWork } from "./pipeline/apply-batches";
@@ -27,6 +29,8 @@ export interface AggregatorOptions {
   id?: string;
   flush?: Partial<FlushSettings> & { bufferBytes?: number };
   ownership?: Partial<OwnershipTiming>;
+  /** Checks, strict consumes and reservations. */
+  owner?: Partial<OwnerSettings>;
   /** Idempotency keys kept hot in memory (default 250,000). */
   dedupCacheSize?: number;
   /** Keys per partition its Bloom filter holds (default 2,000,000, ~2.4 MiB); past it, every key is looked up. */
@@ -88,6 +92,20 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
   });
   let ownership: Ownership | null = null;
   const holds = (partition: number) => ownership?.holds(partition) ?? false;
+  const owners = await OwnerService.start({
+    nats,
+    js,
+    jsm,
+    names,
+    partitions,
+    sources,
+    counters,
+    clock,
+    holds,
+    countedKey: (env, customer, key) => index.countedSeq({ env, customer }, key, clock.now().getTime()),
+    logger,
+    ...(options.owner ? { settings: options.owner } : {}),
+  });
 
   let flusherIdle: () => Promise<void> = () => Promise.resolve();
   const manager = new PartitionManager({
@@ -105,6 +123,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     sources,
     balances,
     watermarks,
+    owners,
     metrics,
     logger,
     holds,
@@ -125,6 +144,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     afterFlush: (work, seconds) => manager.afterFlush(work, seconds),
     onFailure: (failed, error) => manager.fail(failed, error),
     onRejected: (batch, rejected) => logger.warn({ ...batch, rejected }, "events that do not decode skipped"),
+    settle: (partition, eventId) => owners.settle(partition, eventId),
     ...(options.hooks?.beforeCheckpoint ? { beforeCheckpoint: options.hooks.beforeCheckpoint } : {}),
   });
   flusherIdle = flusher.idle;
@@ -173,6 +193,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     if (!release) flusher.stop().catch(() => {});
     await manager.stopAll({ settle: release });
     if (release) await flusher.stop();
+    await owners.stop();
     sources.stop();
   }
 

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { ClickHouse } from "./clickhouse";
 import type { IdempotencyIndex } from "./dedup/idempotency-index";
 import type { AggregatorMetrics } from "./metrics";
+import type { OwnerService } from "./owner/owner-service";
 import { publishApplied, publishCustomers, publishFlush, refreshWatermarks, type Slot } from "./partition-progress";
 import type { FlushWork } from "./pipeline/apply-batches";
 import type { BatchBuffer } from "./pipeline/batch-buffer";
@@ -13,6 +14,7 @@ import { readWatermark } from "./publish/watermarks";
 import { answerCurrentUsage } from "./query/current-usage";
 import { QueryFailure, serveRequests } from "./query/query-failure";
 import { type CounterStore, usageKey } from "./state/counter-store";
+import { restoreLedgers } from "./state/restore-ledgers";
 
 export interface PartitionManagerDeps {
   me: string;
@@ -29,6 +31,8 @@ export interface PartitionManagerDeps {
   sources: UsageSources;
   balances: KV;
   watermarks: KV;
+  /** Checks, strict consumes and reservations of the owned partitions. */
+  owners: OwnerService;
   metrics: AggregatorMetrics;
   logger: Logger;
   /** Whether the partition's lease is held and fresh. */
@@ -42,7 +46,8 @@ let generations = 0;
 
 /**
  * The owned partitions' lifecycle: recover and start reading when a lease is won, stop when it is given up or
- * lost, restart after a failed flush; snapshots and watermarks after each flush; the owner's current-usage answers.
+ * lost, restart after a failed flush; snapshots and watermarks after each flush; the owner's answers (current usage,
+ * and through the OwnerService checks, consumes and reservations).
  */
 export class PartitionManager {
   private readonly slots = new Map<number, Slot>();
@@ -75,6 +80,7 @@ export class PartitionManager {
       running: false,
       reader: null,
       owner: null,
+      entitlements: null,
       appliedSeq: 0,
       watermark: 0,
       streamPending: 0,
@@ -89,6 +95,8 @@ export class PartitionManager {
     });
     if (this.slots.get(partition) !== slot) return;
     await deps.index.startPartition(partition, slot.generation, deps.clock.now().getTime());
+    if (this.slots.get(partition) !== slot) return;
+    await restoreLedgers({ balances: deps.balances, customers: recovered.customers.values() });
     if (this.slots.get(partition) !== slot) return;
     deps.counters.replacePartition(partition, recovered.customers);
     slot.appliedSeq = recovered.seq;
@@ -107,6 +115,12 @@ export class PartitionManager {
       },
       logger: deps.logger,
     });
+    const entitlements = await deps.owners.openPartition(partition, recovered.seq);
+    if (this.slots.get(partition) !== slot) {
+      void deps.owners.closePartition(entitlements);
+      return;
+    }
+    slot.entitlements = entitlements;
     const repaired = [...recovered.customers.values()].filter((u) =>
       recovered.repaired.has(usageKey(u.env, u.customer)),
     );
@@ -139,12 +153,14 @@ export class PartitionManager {
     if (!slot) return;
     this.slots.delete(partition);
     slot.owner?.unsubscribe();
+    const closing = slot.entitlements ? this.deps.owners.closePartition(slot.entitlements) : undefined;
     this.deps.buffer.dropPartition(partition);
     this.deps.counters.dropPartition(partition);
     this.deps.index.stopPartition(partition);
     this.deps.metrics.ownedPartitions.set(this.slots.size);
     const stopping = slot.reader?.stop();
-    if (settle) await Promise.all([stopping, this.deps.flushIdle()]);
+    // Settling includes the consumes and reservations still being recorded: only then may another owner start.
+    if (settle) await Promise.all([stopping, this.deps.flushIdle(), closing]);
   }
 
   /** A flush (or a reader) of these partitions failed: stop them now and start them again from their checkpoint. */
@@ -167,8 +183,13 @@ export class PartitionManager {
     await Promise.all([...this.slots.keys()].map((partition) => this.stop(partition, { settle })));
   }
 
-  /** As soon as a flush is applied to the counters: publish the changed snapshots. */
+  /** As soon as a flush is applied to the counters: open the owners' gates that wait on it, publish the snapshots. */
   afterApply(work: FlushWork): Promise<void> {
+    for (const batch of work.batches) {
+      if (this.slots.get(batch.partition)?.generation === batch.generation) {
+        this.deps.owners.applied(batch.partition, batch.seq);
+      }
+    }
     return publishApplied({ work, slots: this.slots, deps: this.deps });
   }
 

@@ -1,5 +1,6 @@
 import type { Subscription } from "nats";
 import type { AggregatorMetrics } from "./metrics";
+import type { OwnerPartition } from "./owner/owner-partition";
 import type { PartitionManagerDeps } from "./partition-manager";
 import type { FlushWork } from "./pipeline/apply-batches";
 import type { PartitionReader } from "./pipeline/partition-reader";
@@ -14,6 +15,8 @@ export interface Slot {
   running: boolean;
   reader: PartitionReader | null;
   owner: Subscription | null;
+  /** Checks, consumes and reservations of the partition (see OwnerService). */
+  entitlements: OwnerPartition | null;
   appliedSeq: number;
   watermark: number;
   /** Messages the stream still held for the partition when the newest one was delivered. */

@@ -137,6 +137,15 @@ export class IdempotencyIndex {
     return true;
   }
 
+  /**
+   * The stream sequence of the key's counted occurrence when the hot cache knows one within the window of `now`
+   * (undefined otherwise: not counted, or not known without a lookup). The owner answers a retried consume with it.
+   */
+  countedSeq(event: Pick<UsageEvent, "env" | "customer">, key: string, now: number): number | undefined {
+    const cached = this.cache.get(fullKey(event.env, event.customer, key));
+    return cached && repeatsWithinWindow(cached.receivedAt, now) ? cached.seq : undefined;
+  }
+
   /** Forgets what the last `prepare` found (after applying, so the map never outlives one flush). */
   release(): void {
     this.found = new Map();

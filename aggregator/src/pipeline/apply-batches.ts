@@ -12,6 +12,7 @@ import {
 import type { EncodedRows } from "../clickhouse/types";
 import { type IdempotencyIndex, keyRow } from "../dedup/idempotency-index";
 import type { CounterStore, CustomerUsage } from "../state/counter-store";
+import { movesPeriod, rollLedgers } from "../state/roll-ledgers";
 import { encodeKeyRows, type KeyRow } from "../storage/idempotency-store";
 import { encodeEventRows, type RawEventRow, rawEventRow } from "../storage/raw-events";
 import { encodeRollupRows, RollupBuilder, type RollupRow } from "../storage/rollups";
@@ -48,7 +49,9 @@ export function firstSeqs(batches: readonly { partition: number; seq: number; ev
 /**
  * Applies a flush's batches in stream order (call `index.prepare` first): decides each idempotency key, reads
  * each counted event through the meters, puts it in the counters of its period, and encodes the rows to write,
- * per partition (so that a partition lost meanwhile can be left out of the write).
+ * per partition (so that a partition lost meanwhile can be left out of the write). `settle` hears of every event
+ * (counted or a repeat) in the same synchronous pass that counts it: the owner's pending usage of that event goes
+ * away exactly when the counters take it, so no decision ever sees it twice or not at all.
  */
 export function applyBatches({
   batches,
@@ -56,12 +59,14 @@ export function applyBatches({
   sources,
   counters,
   resolvePeriod,
+  settle,
 }: {
   batches: readonly DecodedBatch[];
   index: IdempotencyIndex;
   sources: UsageSources;
   counters: CounterStore;
   resolvePeriod: (schedule: ResetSchedule | null, at: number) => CounterPeriod;
+  settle?: (partition: number, eventId: string) => void;
 }): FlushWork {
   const rollups = new RollupBuilder(firstSeqs(batches));
   const rows = new Map<number, { events: RawEventRow[]; keys: KeyRow[] }>();
@@ -86,6 +91,7 @@ export function applyBatches({
       const event = events[i]!;
       const row = rawEventRow(event, partition, seq, i);
       partitionRows.events.push(row);
+      settle?.(partition, event.id);
       if (!index.decide(event, partition, seq, i, generation)) {
         row.counted = 0;
         work.duplicates++;
@@ -111,8 +117,18 @@ export function applyBatches({
         row.readings.push(reading);
         row.tokens.push(token ?? "");
         const application = { period, timestamp: event.timestamp, seq, index: i, reading, token };
-        apply(usage.counters, counterKey(feature, null), application);
-        if (event.entity !== null) apply(usage.counters, counterKey(feature, event.entity), application);
+        const ofCustomer = counterKey(feature, null);
+        const ofEntity = event.entity === null ? null : counterKey(feature, event.entity);
+        // A counter about to start a new period takes its old period's usage with it: keep its scopes' ledgers first.
+        const customerMoves = movesPeriod(usage.counters.get(ofCustomer), period, event.timestamp, seq, i);
+        const entityMoves =
+          ofEntity !== null && movesPeriod(usage.counters.get(ofEntity), period, event.timestamp, seq, i);
+        if (customerMoves || entityMoves) {
+          const entities = [...(customerMoves ? [null] : []), ...(entityMoves ? [event.entity] : [])];
+          rollLedgers({ usage, definition, catalog, feature, entities, at: event.timestamp });
+        }
+        apply(usage.counters, ofCustomer, application);
+        if (ofEntity !== null) apply(usage.counters, ofEntity, application);
         rollups.add(partition, event.env, event.customer, feature, event.entity ?? "", application);
       }
     }

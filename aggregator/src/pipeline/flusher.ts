@@ -47,6 +47,7 @@ export function startFlusher({
   onFailure,
   onRejected,
   beforeCheckpoint,
+  settle,
 }: {
   buffer: BatchBuffer;
   index: IdempotencyIndex;
@@ -65,6 +66,8 @@ export function startFlusher({
   /** Events dropped because their message or their fields do not decode. */
   onRejected: (batch: BatchPosition, rejected: number) => void;
   beforeCheckpoint?: (work: FlushWork) => Promise<void>;
+  /** Told of each event as the counters take it (the owner's pending usage; see `applyBatches`). */
+  settle?: (partition: number, eventId: string) => void;
 }): Flusher {
   let stopped = false;
   let preparing: Promise<Prepared | null> = Promise.resolve(null);
@@ -83,7 +86,14 @@ export function startFlusher({
       // A partition may have stopped during the lookup: apply only what is still ours.
       const current = batches.filter((batch) => isCurrent(batch.partition, batch.generation));
       if (current.length === 0) return null;
-      const work = applyBatches({ batches: current, index, sources, counters, resolvePeriod });
+      const work = applyBatches({
+        batches: current,
+        index,
+        sources,
+        counters,
+        resolvePeriod,
+        ...(settle ? { settle } : {}),
+      });
       await afterApply?.(work);
       return { work, started };
     } catch (error) {

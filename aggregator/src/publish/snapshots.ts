@@ -1,18 +1,19 @@
 import {
-  aggregationOf,
   type CatalogDefinition,
-  counterValue,
   customerKey,
   encodeMessage,
   type PipelineNames,
-  type UsageCounter,
   type UsageSnapshot,
 } from "@lumen/core";
 import type { KV, NatsConnection } from "nats";
 import type { CustomerUsage } from "../state/counter-store";
+import { usageCountersOf } from "../state/usage-counters";
 import { createBalancesWriter } from "./balances-writer";
 
-/** A customer's counters as the snapshot billing and sidecars read: each valued with its feature's aggregation. */
+/**
+ * A customer's counters as the snapshot billing and sidecars read: each valued with its feature's aggregation, with
+ * the ledgers kept when counters moved to a new period.
+ */
 export function snapshotOf({
   usage,
   seq,
@@ -22,21 +23,16 @@ export function snapshotOf({
   seq: number;
   catalog: CatalogDefinition | undefined;
 }): UsageSnapshot {
-  const counters: UsageCounter[] = [];
-  let asOf = 0;
-  for (const [key, counter] of usage.counters) {
-    const split = key.indexOf("\u0000");
-    const feature = split === -1 ? key : key.slice(0, split);
-    counters.push({
-      feature,
-      entity: split === -1 ? null : key.slice(split + 1),
-      periodStart: counter.periodStart,
-      periodEnd: counter.periodEnd,
-      value: counterValue(counter, aggregationOf(catalog, feature)),
-    });
-    if (counter.newestAt > asOf) asOf = counter.newestAt;
-  }
-  return { env: usage.env, customer: usage.customer, partition: usage.partition, seq, asOf, counters };
+  const { counters, asOf } = usageCountersOf(usage, catalog);
+  return {
+    env: usage.env,
+    customer: usage.customer,
+    partition: usage.partition,
+    seq,
+    asOf,
+    counters,
+    ledgers: usage.ledgers,
+  };
 }
 
 // One writer per bucket handle: it remembers the revisions it wrote (see createBalancesWriter).

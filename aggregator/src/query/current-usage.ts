@@ -30,5 +30,5 @@ export function answerCurrentUsage({
   }
   const usage = counters.find(partition, env, customer);
   if (usage) return snapshotOf({ usage, seq, catalog: sources.catalogOf(env) });
-  return { env, customer, partition, seq, asOf: 0, counters: [] };
+  return { env, customer, partition, seq, asOf: 0, counters: [], ledgers: [] };
 }

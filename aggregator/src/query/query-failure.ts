@@ -5,9 +5,10 @@ import type { Logger } from "pino";
 /**
  * Why a query was not answered. `validation_error`: the request is wrong; `unavailable`: this aggregator does not
  * (yet) own the partition, retry; `timeout`: the partition's watermark did not reach `waitUntil` in time;
+ * `not_found`: no reservation has the id; `conflict`: the reservation is in a state that forbids the action;
  * `internal`: ClickHouse or the aggregator failed.
  */
-export type QueryFailureCode = "validation_error" | "unavailable" | "timeout" | "internal";
+export type QueryFailureCode = "validation_error" | "unavailable" | "timeout" | "not_found" | "conflict" | "internal";
 
 export class QueryFailure extends Error {
   constructor(

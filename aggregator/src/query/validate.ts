@@ -1,21 +1,21 @@
 import type { CurrentUsageRequest, EventsRequest, LumenEnv, PeriodTotalsRequest, TimeseriesRequest } from "@lumen/core";
 import { invalidRequest } from "./query-failure";
 
-type Fields = Record<string, unknown>;
+export type Fields = Record<string, unknown>;
 
-function object(request: unknown): Fields {
+export function object(request: unknown): Fields {
   if (typeof request !== "object" || request === null || Array.isArray(request)) {
     throw invalidRequest("The request must be a map");
   }
   return request as Fields;
 }
 
-function env(fields: Fields): LumenEnv {
+export function env(fields: Fields): LumenEnv {
   if (fields.env !== "test" && fields.env !== "live") throw invalidRequest("env must be 'test' or 'live'");
   return fields.env;
 }
 
-function text(fields: Fields, name: string): string {
+export function text(fields: Fields, name: string): string {
   const value = fields[name];
   if (typeof value !== "string" || value.length === 0 || value.length > 255) {
     throw invalidRequest(`${name} must be a string of 1 to 255 characters`);
@@ -23,11 +23,11 @@ function text(fields: Fields, name: string): string {
   return value;
 }
 
-function optionalText(fields: Fields, name: string): string | null {
+export function optionalText(fields: Fields, name: string): string | null {
   return fields[name] === null || fields[name] === undefined ? null : text(fields, name);
 }
 
-function time(fields: Fields, name: string): number {
+export function time(fields: Fields, name: string): number {
   const value = fields[name];
   if (typeof value !== "number" || !Number.isSafeInteger(value)) throw invalidRequest(`${name} must be a time in ms`);
   return value;

@@ -1,4 +1,4 @@
-import type { CounterState, LumenEnv } from "@lumen/core";
+import type { CounterState, Ledger, LumenEnv } from "@lumen/core";
 
 /** One customer's counters: per `counterKey(feature, entity)`, the customer-wide ones under entity null. */
 export interface CustomerUsage {
@@ -6,6 +6,8 @@ export interface CustomerUsage {
   customer: string;
   partition: number;
   counters: Map<string, CounterState>;
+  /** Balance scopes' ledgers kept when their counter moved to a new period (see `rollLedgers`). */
+  ledgers: Ledger[];
 }
 
 /** How customers are keyed in memory (cheaper than the KV key, which escapes the customer id). */
@@ -25,7 +27,7 @@ export class CounterStore {
     const key = usageKey(env, customer);
     let usage = customers.get(key);
     if (usage === undefined) {
-      usage = { env, customer, partition, counters: new Map() };
+      usage = { env, customer, partition, counters: new Map(), ledgers: [] };
       customers.set(key, usage);
     }
     return usage;

@@ -40,7 +40,7 @@ export async function rebuildCounters(clickhouse: ClickHouse, partition: number)
     const key = usageKey(row.env, row.customer);
     let usage = customers.get(key);
     if (usage === undefined) {
-      usage = { env: row.env, customer: row.customer, partition, counters: new Map() };
+      usage = { env: row.env, customer: row.customer, partition, counters: new Map(), ledgers: [] };
       customers.set(key, usage);
     }
     const counter = counterOfRow(row);
