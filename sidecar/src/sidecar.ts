@@ -1,6 +1,7 @@
 import {
   type CheckResponse,
   type CheckResult,
+  type CommitReservationReply,
   checkResponseOf,
   type LumenEnv,
   LumenError,
@@ -234,11 +235,13 @@ export class Sidecar {
         );
         return { status: 200, body: { id, status: reply.reservation.status } };
       }
-      const reply = await this.deps.owner.request<
-        OwnerCheckReply & { reservation?: { feature: string; entity: string | null } }
-      >(this.deps.env, customer, QUERY_OPERATIONS.commitReservation, request);
-      const feature = reply.reservation?.feature ?? "";
-      const entity = reply.reservation?.entity ?? null;
+      const reply = await this.deps.owner.request<CommitReservationReply>(
+        this.deps.env,
+        customer,
+        QUERY_OPERATIONS.commitReservation,
+        request,
+      );
+      const { feature, entity } = reply.reservation;
       return {
         status: 200,
         body: { id, status: "committed", check: this.respond(reply.result, customer, feature, entity, reply.asOf) },

@@ -37,6 +37,8 @@ describe("strict consume through three sidecars", () => {
       features: { exports: anEntitlement({ included: 100 }) },
     });
     await definitions.put(customerKey("test", "acme"), encodeMessage(definition));
+    const beta = aCustomerDefinition({ customer: "beta", features: { tokens: anEntitlement({ included: 50 }) } });
+    await definitions.put(customerKey("test", "beta"), encodeMessage(beta));
     const clickhouse = openEmbeddedClickHouse({ path: dir });
     closeClickHouse = () => clickhouse.close();
     const aggregator = await startAggregator({
@@ -108,4 +110,37 @@ describe("strict consume through three sidecars", () => {
         .toBe(100);
     }
   }, 60_000);
+
+  it("holds reserved units against the balance until release or commit", async () => {
+    const post = (path: string, body: unknown, index = 0) =>
+      sidecars[index]!.sidecar.handle({ method: "POST", path, body }) as Promise<{ status: number; body: any }>;
+    const reserved = await post("/v1/reservations", {
+      customer: "beta",
+      feature: "tokens",
+      quantity: 40,
+      ttlSeconds: 60,
+    });
+    expect(reserved.status).toBe(200);
+    expect(reserved.body).toMatchObject({ allowed: true, quantity: 40 });
+    expect(reserved.body.id).toMatch(/^rsv_/);
+    // Another sidecar sees only 10 left while the reservation holds.
+    expect((await post("/v1/consume", { customer: "beta", feature: "tokens", quantity: 20 }, 1)).body).toMatchObject({
+      allowed: false,
+      reason: "limit_reached",
+    });
+    const released = await post(`/v1/reservations/${reserved.body.id}/release`, undefined, 2);
+    expect(released).toEqual({ status: 200, body: { id: reserved.body.id, status: "released" } });
+    expect((await post("/v1/consume", { customer: "beta", feature: "tokens", quantity: 20 }, 1)).body.allowed).toBe(
+      true,
+    );
+
+    const second = await post("/v1/reservations", { customer: "beta", feature: "tokens", quantity: 30 });
+    expect(second.body.allowed).toBe(true);
+    expect((await post("/v1/reservations", { customer: "beta", feature: "tokens", quantity: 1 })).body.allowed).toBe(
+      false,
+    );
+    const committed = await post(`/v1/reservations/${second.body.id}/commit`, { quantity: 12 }, 2);
+    expect(committed.status).toBe(200);
+    expect(committed.body).toMatchObject({ status: "committed", check: { feature: "tokens", used: 32, balance: 18 } });
+  }, 30_000);
 });

@@ -95,7 +95,15 @@ export class OwnerService {
     let service: OwnerService | null = null;
     const clocks = await ClockTimes.open({ kv: clocksKv, logger, onChange: () => service?.expire() });
     // Consumes wait for their PubAck: short timeouts, so that an answer comes well within a caller's patience.
-    const publisher = createEventPublisher({ js, names, partitions, publishTimeoutMs: 2_000, maxAttempts: 2 });
+    // One batch in flight per partition: consumes that arrive meanwhile leave together with the next (group commit).
+    const publisher = createEventPublisher({
+      js,
+      names,
+      partitions,
+      publishTimeoutMs: 2_000,
+      maxAttempts: 2,
+      maxInFlightPerPartition: 1,
+    });
     const store = new ReservationStore(reservationsKv, jsm, names.buckets.reservations);
     const ctx: OwnerContext = {
       partitions,

@@ -126,6 +126,8 @@ export interface ReservationRequest {
   ttlSeconds: number;
   /** `rsv_…`, chosen by the caller so that a retry is answered with the first decision. */
   id: string;
+  /** As in `OwnerCheckRequest`: decide once the partition has applied the stream this far. */
+  appliedThrough?: number;
 }
 
 /** A reservation the owner holds (also kept in the reservations bucket, so a new owner takes it over). */
@@ -142,6 +144,13 @@ export interface Reservation {
   status: "held" | "committed" | "released" | "expired";
 }
 
+/** `reservation.commit`: the check after the committed usage, with the reservation it ended. */
+export type CommitReservationReply = OwnerCheckReply & { reservation: Reservation };
+
+/**
+ * `reservation.create` and `.release`. A denied reservation comes back with `status: "released"`. Owner replies may
+ * also be a `QueryError` with the codes `validation_error`, `not_found`, `conflict`, `unavailable` or `timeout`.
+ */
 export interface ReservationReply {
   reservation: Reservation;
   /** create: whether the reservation was granted (an unheld reservation is not stored). */
