@@ -59,21 +59,27 @@ export async function measureConsumes({
   }
   const dataDir = mkdtempSync(join(tmpdir(), "lumen-consume-bench-"));
   const root = fileURLToPath(new URL("..", import.meta.url));
-  const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const aggregator: ChildProcess = spawn(process.execPath, [...profile, "--import", "tsx", `${root}aggregator/src/main.ts`], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NATS_URL: natsUrl,
-      LUMEN_NATS_PREFIX: prefix,
-      LUMEN_PARTITIONS: String(PARTITIONS),
-      LUMEN_DATA_DIR: dataDir,
-      LUMEN_AGGREGATOR_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
-      LUMEN_LOG_LEVEL: "warn",
-      CLICKHOUSE_URL: "",
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
+  const aggregator: ChildProcess = spawn(
+    process.execPath,
+    [...profile, "--import", "tsx", `${root}aggregator/src/main.ts`],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        NATS_URL: natsUrl,
+        LUMEN_NATS_PREFIX: prefix,
+        LUMEN_PARTITIONS: String(PARTITIONS),
+        LUMEN_DATA_DIR: dataDir,
+        LUMEN_AGGREGATOR_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+        LUMEN_LOG_LEVEL: "warn",
+        CLICKHOUSE_URL: "",
+      },
+      stdio: ["ignore", "inherit", "inherit"],
     },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  );
   const sidecars: RunningSidecar[] = [];
   try {
     for (let index = 0; index < sidecarCount; index++) {

@@ -196,6 +196,6 @@ function cacheKey(env: LumenEnv, customer: string): string {
 }
 
 function decodeEntry<T>(entry: { operation: string; value: Uint8Array } | null): T | undefined {
-  if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return undefined;
+  if (entry?.operation !== "PUT" || entry.value.length === 0) return undefined;
   return decodeMessage<T>(entry.value);
 }

@@ -84,7 +84,7 @@ export class SideTables {
   /** The customer of a reservation any component made (the owners keep them in KV), or null when none has the id. */
   async reservationCustomer(env: LumenEnv, id: string): Promise<string | null> {
     const found = await this.reservations.get(`${env}.${subjectToken(id)}`);
-    if (!found || found.operation !== "PUT" || found.value.length === 0) return null;
+    if (found?.operation !== "PUT" || found.value.length === 0) return null;
     return decodeMessage<{ customer: string }>(found.value).customer ?? null;
   }
 
