@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: every benchmark of the pipeline, each figure beside the limit measured in the same run and
- * the goal of issue 2. Prints a table and writes bench/results.json. A benchmark, not a test: it always exits 0
+ * `npm run bench`: every benchmark of the pipeline and the sidecar, each figure beside the limit measured in the same
+ * run and the goal of issues 2 and 3. Prints a table and writes bench/results.json. A benchmark, not a test: it always exits 0
  * once it has measured, goals met or not.
  *   BENCH_SECONDS (default 5) per load figure; BENCH_EVENTS (default 500000) for the aggregator drain.
  */
@@ -8,9 +8,12 @@ import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { measureAggregatorLoad } from "./aggregator-load";
+import { measureConsumes } from "./consume-load";
 import { type IngestLoadResult, runIngestBenchmark } from "./ingest-load";
 import { measureLag } from "./lag";
 import { runMicroBenchmarks } from "./micro";
+import { measureFreshness } from "./sidecar-freshness";
+import { measureEmbeddedChecks, measureSidecarChecks, measureSidecarMemory } from "./sidecar-load";
 
 interface Row {
   figure: string;
@@ -95,6 +98,60 @@ rows.push({
   met: lag.lagMs.p99 <= 100,
 });
 
+const sidecarChecks = await measureSidecarChecks({ seconds });
+rows.push({
+  figure: "sidecar: POST /v1/check over localhost HTTP, warm cache, 50 connections",
+  value: sidecarChecks.check.requestsPerSecond,
+  unit: `req/s (${sidecarChecks.ratio.toFixed(2)} × limit; p99 ${sidecarChecks.check.latencyMs.p99} ms at saturation)`,
+  limit: `no-op route of the same sidecar: ${sidecarChecks.noop.requestsPerSecond} req/s (p99 ${sidecarChecks.noop.latencyMs.p99} ms)`,
+  goal: "≥ 0.8 × limit; p99 ≤ 1 ms",
+  met: sidecarChecks.ratio >= 0.8 && sidecarChecks.check.latencyMs.p99 <= 1,
+});
+rows.push({
+  figure: `sidecar: check latency paced at ${sidecarChecks.paced.rate} req/s over the same 50 connections`,
+  value: sidecarChecks.paced.latencyMs.p99,
+  unit: `ms p99 (p50 ${sidecarChecks.paced.latencyMs.p50} ms)`,
+  limit: "—",
+  goal: "p99 ≤ 1 ms",
+  met: sidecarChecks.paced.latencyMs.p99 <= 1,
+});
+const embedded = await measureEmbeddedChecks({ timeMs: seconds * 1000 });
+rows.push({
+  figure: "SDK embedded mode: lumen.check, warm (tinybench)",
+  value: embedded.latencyUs.p99,
+  unit: `µs p99 (mean ${embedded.latencyUs.mean} µs, ${embedded.opsPerSecond} checks/s)`,
+  limit: "—",
+  goal: "p99 ≤ 20 µs",
+  met: embedded.latencyUs.p99 <= 20,
+});
+const consumes = await measureConsumes({ seconds });
+rows.push({
+  figure: `strict consume through the owner, ${consumes.sidecars} sidecars, ${consumes.inFlight} in flight`,
+  value: consumes.consumesPerSecond,
+  unit: `consumes/s (p99 ${consumes.latencyMs.p99} ms, p50 ${consumes.latencyMs.p50} ms)`,
+  limit: "—",
+  goal: "≥ 20,000/s; p99 ≤ 5 ms",
+  met: consumes.consumesPerSecond >= 20_000 && consumes.latencyMs.p99 <= 5,
+});
+const freshness = await measureFreshness({ ratePerSecond: 50_000, seconds });
+rows.push({
+  figure: `push freshness: tracked at one sidecar → seen at another, under ${freshness.backgroundRatePerSecond} events/s`,
+  value: freshness.latencyMs.p99,
+  unit: `ms p99 (p50 ${freshness.latencyMs.p50} ms; ${freshness.seen}/${freshness.probes} probes seen)`,
+  limit: "—",
+  goal: "p99 ≤ 100 ms",
+  met: freshness.latencyMs.p99 <= 100 && freshness.seen === freshness.probes,
+});
+const memory = await measureSidecarMemory({ customers: 100_000 });
+rows.push({
+  figure: `sidecar: resident memory holding ${memory.cacheCustomers} customers (LRU ${memory.limits.entries} entries, ${memory.limits.megabytes} MB)`,
+  value: memory.rssAfterMiB,
+  unit: `MiB (${memory.rssBeforeMiB} MiB empty; the LRU counts ${memory.cacheMiB} MiB)`,
+  limit: "—",
+  goal: "bounded by the LRU settings (stated)",
+  met: null,
+});
+
 const micro = await runMicroBenchmarks();
 for (const task of micro) {
   rows.push({
@@ -119,7 +176,25 @@ console.table(
 const output = fileURLToPath(new URL("./results.json", import.meta.url));
 writeFileSync(
   output,
-  `${JSON.stringify({ measuredAt: new Date().toISOString(), cores: cpus().length, seconds, rows, ingest, aggregator, lag, micro }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      measuredAt: new Date().toISOString(),
+      cores: cpus().length,
+      seconds,
+      rows,
+      ingest,
+      aggregator,
+      lag,
+      sidecarChecks,
+      embedded,
+      consumes,
+      freshness,
+      memory,
+      micro,
+    },
+    null,
+    2,
+  )}\n`,
 );
 console.log(`\nwrote ${output}`);
 process.exit(0);
