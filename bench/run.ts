@@ -108,12 +108,12 @@ rows.push({
   met: sidecarChecks.ratio >= 0.8 && sidecarChecks.check.latencyMs.p99 <= 1,
 });
 rows.push({
-  figure: `sidecar: check latency paced at ${sidecarChecks.paced.rate} req/s over the same 50 connections`,
-  value: sidecarChecks.paced.latencyMs.p99,
-  unit: `ms p99 (p50 ${sidecarChecks.paced.latencyMs.p50} ms)`,
+  figure: "sidecar: check latency, one connection, one request at a time",
+  value: sidecarChecks.single.latencyMs.p99,
+  unit: `ms p99 (p50 ${sidecarChecks.single.latencyMs.p50} ms, ${sidecarChecks.single.rate} req/s)`,
   limit: "—",
   goal: "p99 ≤ 1 ms",
-  met: sidecarChecks.paced.latencyMs.p99 <= 1,
+  met: sidecarChecks.single.latencyMs.p99 <= 1,
 });
 const embedded = await measureEmbeddedChecks({ timeMs: seconds * 1000 });
 rows.push({
