@@ -1,7 +1,7 @@
 import { decodeMessage } from "@lumen/core";
+import { type BucketWatch, watchBucket } from "@lumen/core/runtime";
 import type { KV, KvEntry } from "nats";
 import type { Logger } from "pino";
-import { type BucketWatch, watchBucket } from "../state/watch-bucket";
 
 /** The test clocks' frozen times billing writes to the clocks bucket (key: clock id, `{id, frozenTime}` in ms). */
 export class ClockTimes {

@@ -1,7 +1,7 @@
 import type { Clock } from "@lumen/core";
+import { type BucketWatch, watchBucket } from "@lumen/core/runtime";
 import type { KV } from "nats";
 import type { Logger } from "pino";
-import { type BucketWatch, watchBucket } from "../state/watch-bucket";
 import { LeaseTable } from "./lease-table";
 import { Members } from "./members";
 import { planOwnership } from "./plan-ownership";

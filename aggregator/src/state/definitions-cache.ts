@@ -7,9 +7,9 @@ import {
   type PipelineNames,
   type UsageSources,
 } from "@lumen/core";
+import { type BucketWatch, watchBucket } from "@lumen/core/runtime";
 import type { JetStreamClient, KvEntry } from "nats";
 import type { Logger } from "pino";
-import { type BucketWatch, watchBucket } from "./watch-bucket";
 
 /**
  * The feature catalogs and customer definitions billing writes to KV, followed with watches and kept in memory.
