@@ -1,3 +1,4 @@
+import type { FeatureUsage } from "./admin-usage";
 /**
  * Shapes of the sidecar's answers and of the SDK calls that reach it (PRODUCT §9, §14). Field names are camelCase
  * as on the wire; times are ISO 8601 strings in UTC; quantities are numbers.
@@ -128,22 +129,8 @@ export interface ReleasedReservation {
   status: ReservationStatus;
 }
 
-/** One feature of `getUsage` as the sidecar computes it from its cache (PRODUCT §9). */
-export interface SidecarFeatureUsage {
-  feature: string;
-  type: "boolean" | "metered" | "gauge" | "credits";
-  granted: boolean;
-  unlimited: boolean;
-  included: number | null;
-  used: number;
-  balance: number | null;
-  overage: number;
-  usageLimit: number | null;
-  periodStart: string | null;
-  periodEnd: string | null;
-  resetsAt: string | null;
-  entities: { entity: string; included: number; used: number; balance: number }[];
-}
+/** One feature of `getUsage`: the same shape as the billing API's usage (PRODUCT §9), from the sidecar's cache. */
+export type SidecarFeatureUsage = FeatureUsage;
 
 export interface SidecarUsage {
   customer: string;
