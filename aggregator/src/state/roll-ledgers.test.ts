@@ -88,4 +88,30 @@ describe("movesPeriod", () => {
     expect(movesPeriod(october, aMonth(11), aMonth(11).start, 50, 0)).toBe(true);
     expect(movesPeriod(october, aMonth(9), aMonth(9).start, 50, 0)).toBe(false);
   });
+
+  it("moves the ledger of the credits that pay for the feature with it", () => {
+    const credits = aCustomerDefinition({
+      features: { "ai-credits": anEntitlement({ type: "credits", included: 0 }) },
+      creditCosts: { "ai-credits": { cheap: 1 } },
+      grants: [
+        { id: "promo", feature: "ai-credits", amount: 500, priority: 0, expiresAt: null, createdAt: 0, voidedAt: null },
+      ],
+    });
+    const usage = usageWith({ cheap: counter(1, 200) });
+    rollLedgers({
+      usage,
+      definition: credits,
+      catalog: TEST_CATALOG,
+      feature: "cheap",
+      entities: [null],
+      at: aMonth(2).start + 5,
+    });
+    expect(usage.ledgers).toContainEqual({
+      feature: "ai-credits",
+      entity: null,
+      periodStart: aMonth(2).start,
+      rolledOver: 0,
+      grantsUsed: { promo: 200 },
+    });
+  });
 });

@@ -27,7 +27,8 @@ export function movesPeriod(
  * replaced, so the ledgers of the scopes they measure (the customer's, `entities` null, and each seat's) are computed
  * now, from the counters as they still are, and kept on the customer's usage. Ledgers of other scopes stay as they
  * were: their counters still hold their old period, from which a balance rolls them forward itself, and will be kept
- * when those counters move. Runs once per counter and period, so the cost stays off the per-event path.
+ * when those counters move; the credits features that pay for `feature` move with it. Runs once per counter and
+ * period, so the cost stays off the per-event path.
  */
 export function rollLedgers({
   usage,
@@ -44,11 +45,19 @@ export function rollLedgers({
   entities: readonly (string | null)[];
   at: number;
 }): void {
-  // ledgersAt keeps scopes of the definition's features only.
-  if (!definition?.features[feature]) return;
+  if (!definition) return;
+  // The credits features that pay for it measure its usage too: their ledgers move with it (a grant of credits
+  // spans periods).
+  const payers = new Set(
+    Object.entries(definition.creditCosts)
+      .filter(([, costs]) => costs[feature] !== undefined)
+      .map(([credits]) => credits),
+  );
+  if (!definition.features[feature] && payers.size === 0) return;
   const { counters } = usageCountersOf(usage, catalog);
   const moving = (ledger: { feature: string; entity: string | null }) =>
-    ledger.feature === feature && entities.includes(ledger.entity);
+    (ledger.feature === feature && entities.includes(ledger.entity)) ||
+    (payers.has(ledger.feature) && ledger.entity === null);
   const rolled = ledgersAt({ state: { definition, counters, ledgers: usage.ledgers, pending: [] }, at }).filter(moving);
   if (rolled.length === 0) return;
   usage.ledgers = [...usage.ledgers.filter((ledger) => !moving(ledger)), ...rolled];

@@ -626,3 +626,30 @@ describe("a grant of a feature no plan grants", () => {
     });
   });
 });
+
+describe("a grant of credits spanning periods", () => {
+  // No monthly credits of its own: a promo grant of 500 credits; cheap messages cost 1 credit each.
+  const definition = aCustomerDefinition({
+    features: { "ai-credits": anEntitlement({ type: "credits", included: 0 }) },
+    creditCosts: { "ai-credits": { cheap: 1 } },
+    grants: [aGrant({ id: "promo", feature: "ai-credits", amount: 500, createdAt: aMonth(1).start })],
+  });
+  const january = [aUsageCounter({ feature: "cheap", month: 1, value: 200 })];
+  const inFebruary = aMonth(2).start + 10 * DAY;
+
+  it("keeps what January drew when a reader rolls January's counters into February", () => {
+    const state = stateOf(definition, { counters: january });
+    expect(check(state, "ai-credits", { at: inFebruary })).toMatchObject({ used: 0, balance: 300 });
+    expect(check(state, "cheap", { at: inFebruary, quantity: 300 })).toMatchObject({ allowed: true, balance: 300 });
+    expect(check(state, "cheap", { at: inFebruary, quantity: 301 })).toMatchObject({ allowed: false });
+  });
+
+  it("keeps it through the ledgers the owner stores when the counter moves to February", () => {
+    const ledgers = ledgersAt({ state: stateOf(definition, { counters: january }), at: aMonth(2).start });
+    expect(ledgers.find((ledger) => ledger.feature === "ai-credits")).toMatchObject({ grantsUsed: { promo: 200 } });
+    const february = [aUsageCounter({ feature: "cheap", month: 2, value: 50 })];
+    const state = stateOf(definition, { counters: february, ledgers });
+    expect(check(state, "ai-credits", { at: inFebruary })).toMatchObject({ used: 50, balance: 250 });
+    expect(check(state, "cheap", { at: inFebruary })).toMatchObject({ used: 50, balance: 250 });
+  });
+});

@@ -141,7 +141,8 @@ export function ledgersAt({ state, at }: { state: BalanceState; at: number }): L
   const ledgers: Ledger[] = [];
   const definition = state.definition;
   if (!definition) return ledgers;
-  for (const feature of Object.keys(definition.features)) {
+  const features = new Set([...Object.keys(definition.features), ...Object.keys(definition.creditCosts)]);
+  for (const feature of features) {
     const entitlement = resolvedEntitlement(definition, feature, at);
     if (entitlement === null || entitlement.type === "boolean" || entitlement.unlimited) continue;
     for (const scope of scopesOf({ state, feature, entitlement })) ledgers.push(ledgerAt(scope, at));
@@ -288,16 +289,57 @@ function creditsBurn({
   entitlement: FeatureEntitlement;
   at: number;
 }): BurnResult {
+  const [scope] = scopesOf({ state, feature: credits, entitlement });
+  const period = periodOfSchedule(scope!.schedule, at);
+  const direct = usedInPeriod(state, credits, null, period.start, entitlement) + pendingOf(state, credits, null);
+  const drawnNow = direct + creditsDrawn({ state, credits, at });
+  // `known` holds what the counters drew in their period (pending usage aside): only the rest is charged on top.
+  const known = scope!.known && scope!.known.period.start === period.start ? scope!.known.used : 0;
+  return burnScope(scope!, at, drawnNow - known);
+}
+
+/** Credits the features a credits feature pays for draw at `at`: `cost ×` their usage past their own allowances. */
+function creditsDrawn({ state, credits, at }: { state: BalanceState; credits: string; at: number }): number {
   const definition = state.definition!;
-  let drawn = pendingOf(state, credits, null);
+  let drawn = 0;
   for (const [feature, cost] of Object.entries(definition.creditCosts[credits] ?? {})) {
     const own = resolvedEntitlement(definition, feature, at);
     if (own === null || own.type === "boolean" || own.unlimited) continue;
     const { burn } = ownBurn({ state, feature, entitlement: own, entity: null, at });
     drawn += cost * burn.overage;
   }
-  const [scope] = scopesOf({ state, feature: credits, entitlement });
-  return burnScope(scope!, at, drawn);
+  return drawn;
+}
+
+/**
+ * What a credits scope used in the newest credits period its counters know (its own counter's, or a feature's it pays
+ * for): its own usage plus what the features drew then, pending usage aside. With it, what credits were drawn in a
+ * period is carried into the next by the ledger, like any other usage (a grant of credits spans periods).
+ */
+function creditsKnown({
+  state,
+  credits,
+  schedule,
+  direct,
+}: {
+  state: BalanceState;
+  credits: string;
+  schedule: ResetSchedule | null;
+  direct: Scope["known"];
+}): Scope["known"] {
+  const definition = state.definition!;
+  let newest = direct?.period ?? null;
+  for (const feature of Object.keys(definition.creditCosts[credits] ?? {})) {
+    const counter = state.counters.find((candidate) => candidate.feature === feature && candidate.entity === null);
+    if (!counter) continue;
+    const period = periodOfSchedule(schedule, counter.periodStart);
+    if (newest === null || period.start > newest.start) newest = period;
+  }
+  if (newest === null) return null;
+  const at = newest.end === null ? Math.max(newest.start, ...state.counters.map((c) => c.periodStart)) : newest.end - 1;
+  const settled: BalanceState = { ...state, pending: [] };
+  const own = direct && direct.period.start === newest.start ? direct.used : 0;
+  return { period: newest, used: own + creditsDrawn({ state: settled, credits, at }) };
 }
 
 /** The feature's scopes: one, or with per-seat allowances one per seat and then the seats' shared scope. */
@@ -325,7 +367,11 @@ function scopesOf({
       known: knownUsage(state, feature, entity, entitlement),
       ledger: state.ledgers.find((ledger) => ledger.feature === feature && ledger.entity === entity),
     }) satisfies Scope;
-  if (entitlement.per !== "seat") return [scope(null, entitlement.included, grants, rolloverMax)];
+  if (entitlement.per !== "seat") {
+    const single = scope(null, entitlement.included, grants, rolloverMax);
+    if (entitlement.type !== "credits" || !paysForFeatures(state, feature)) return [single];
+    return [{ ...single, known: creditsKnown({ state, credits: feature, schedule, direct: single.known }) }];
+  }
   const seats = seatsOf(definition);
   if (entitlement.pooled) return [scope(null, entitlement.included * seats.length, grants, rolloverMax)];
   const seatScopes = seats.map((seat) => scope(seat, entitlement.included, [], rolloverMax));
