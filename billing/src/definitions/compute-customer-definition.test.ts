@@ -96,6 +96,10 @@ describe("computeCustomerDefinition", () => {
     expect(definition.features.projects).toMatchObject({ pooled: false, rollover: null });
   });
 
+  it("says since when the plan grants each feature, so that unused first periods roll over", () => {
+    expect(definition.features.messages?.since).toBe(start.getTime());
+  });
+
   it("gives feature trials their end in ms, and keeps an ended trial so that a check can say trial_ended", () => {
     expect(definition.features.sso?.trialEndsAt).toBe(start.getTime() + 30 * DAY);
     expect(definition.features.exports?.trialEndsAt).toBe(start.getTime() + 5 * DAY);

@@ -58,11 +58,14 @@ export function computeCustomerDefinition(facts: CustomerDefinitionFacts): Custo
     ? { interval: base.plan.definition.interval, anchor: base.sub.billingAnchor.toISOString() }
     : null;
   const schedules = new Map<string, ResetSchedule>();
+  // Since when a plan in force grants each feature: the periods from then on without usage roll over in full.
+  const since = new Map<string, number>();
   for (const { sub, plan } of subscriptions) {
+    const started = (sub.planStartedAt ?? sub.createdAt).getTime();
     for (const item of plan.definition.items) {
-      if (item.type === "feature" && !schedules.has(item.feature)) {
-        schedules.set(item.feature, resetScheduleOf(item, sub, plan));
-      }
+      if (item.type !== "feature") continue;
+      if (!schedules.has(item.feature)) schedules.set(item.feature, resetScheduleOf(item, sub, plan));
+      since.set(item.feature, Math.min(since.get(item.feature) ?? started, started));
     }
   }
   const entries: Record<string, FeatureEntitlement> = {};
@@ -71,7 +74,7 @@ export function computeCustomerDefinition(facts: CustomerDefinitionFacts): Custo
       feature.type === "gauge"
         ? { interval: null, anchor: NEVER_ANCHOR }
         : (schedules.get(feature.feature) ?? billingPeriod ?? { interval: "month", anchor: NEVER_ANCHOR });
-    entries[feature.feature] = entitlementOf(feature, reset);
+    entries[feature.feature] = { ...entitlementOf(feature, reset), since: since.get(feature.feature) ?? null };
   }
   return {
     env,

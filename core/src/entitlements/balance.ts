@@ -366,6 +366,8 @@ function scopesOf({
       grants: scopeGrants,
       known: knownUsage(state, feature, entity, entitlement),
       ledger: state.ledgers.find((ledger) => ledger.feature === feature && ledger.entity === entity),
+      // A seat may have come later than the plan: its history starts with its first counter.
+      since: entity === null ? (entitlement.since ?? null) : null,
     }) satisfies Scope;
   if (entitlement.per !== "seat") {
     const single = scope(null, entitlement.included, grants, rolloverMax);

@@ -356,3 +356,21 @@ describe("ledgers kept period by period", () => {
     );
   });
 });
+
+describe("ledgerAt: rollover from the grant's start", () => {
+  it("carries a first period without any usage into the next", () => {
+    const scope = aScope({ rolloverMax: 50, since: aMonth(1).start + 1000 });
+    expect(ledgerAt(scope, aMonth(2).start + 5)).toMatchObject({ periodStart: aMonth(2).start, rolledOver: 50 });
+  });
+
+  it("counts the periods before the first counter as unused, then charges the counter's own", () => {
+    const scope = aScope({ rolloverMax: 150, since: aMonth(1).start, known: usedIn(3, 180) });
+    // January and February unused: 100, then 150 (capped); March: 100 + 150 − 180 = 70 carried into April.
+    expect(ledgerAt(scope, aMonth(4).start)).toMatchObject({ rolledOver: 70 });
+  });
+
+  it("carries nothing without rollover, and nothing from before the grant", () => {
+    expect(ledgerAt(aScope({ since: aMonth(1).start }), aMonth(3).start).rolledOver).toBe(0);
+    expect(ledgerAt(aScope({ rolloverMax: 50, since: aMonth(3).start }), aMonth(3).start + 5).rolledOver).toBe(0);
+  });
+});

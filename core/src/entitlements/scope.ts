@@ -20,6 +20,11 @@ export interface Scope {
   known: { period: CounterPeriod; used: number } | null;
   /** What the owner kept at the start of some period: the newest ledger of this scope. */
   ledger: Ledger | undefined;
+  /**
+   * Since when the feature is granted (ms), when known: the periods from then on without a counter or a ledger had no
+   * usage, so their allowance rolls over too. null: no history before the first counter.
+   */
+  since?: number | null;
 }
 
 /** Enough to reach a stable rollover from any start; far gaps beyond it change nothing more. */
@@ -27,8 +32,9 @@ const MAX_ROLLED_PERIODS = 1000;
 
 /**
  * The scope's ledger at the start of the period containing `at`: the kept ledger when it is of that period; else
- * the kept ledger (or, with none, a zero one at the known period) rolled forward through each period in between,
- * charging the known usage to the known period and nothing to the others. With neither, a zero ledger: no history.
+ * the kept ledger (or, with none, a zero one at the grant's start or at the known period) rolled forward through each
+ * period in between, charging the known usage to the known period and nothing to the others. With neither, a zero
+ * ledger: no history.
  */
 export function ledgerAt(scope: Scope, at: number): Ledger {
   const target = periodOfSchedule(scope.schedule, at);
@@ -39,6 +45,11 @@ export function ledgerAt(scope: Scope, at: number): Ledger {
   if (ledger && ledger.periodStart < target.start) {
     current = ledger;
     period = periodOfSchedule(scope.schedule, ledger.periodStart);
+  } else if (scope.rolloverMax !== null && scope.since != null && scope.since < (known?.period.start ?? target.start)) {
+    // Granted before anything was counted: the periods in between were used by nobody and roll over in full.
+    period = periodOfSchedule(scope.schedule, scope.since);
+    current = zeroLedger(scope, period.start);
+    if (period.start >= target.start) return zeroLedger(scope, target.start);
   } else if (known && known.period.start < target.start) {
     current = zeroLedger(scope, known.period.start);
     period = known.period;

@@ -49,6 +49,8 @@ export interface FeatureEntitlement {
   trialEndsAt: number | null;
   /** false while the granting subscription does not entitle (for example `past_due` with revocation). */
   subscriptionActive: boolean;
+  /** Since when (ms) the plans in force grant it: periods from then on without usage roll their allowance over. */
+  since?: number | null;
 }
 
 /** A customer's grant of units of one feature (PRODUCT §10). Times are ms since the epoch. */
