@@ -226,5 +226,7 @@ describe("the sidecar", () => {
     expect(malformed.status).toBe(400);
     expect((await fixture.post("/v1/nothing", {})).status).toBe(404);
     expect((await fixture.post("/v1/reservations/rsv_missing/commit", { quantity: 1 })).status).toBe(404);
+    expect((await fixture.post("/v1/reservations/%E0%A4%A/commit", { quantity: 1 })).status).toBe(400);
+    expect((await fixture.get("/v1/customers/%zz/usage")).status).toBe(400);
   });
 });

@@ -14,7 +14,14 @@ import {
 import { LRUCache } from "lru-cache";
 import { memoizedCheck } from "./cache/check-memo";
 import type { CustomerCache } from "./cache/customer-cache";
-import { addOwnEvent, asOfOf, balanceStateOf, type CustomerEntry, type OwnEvent } from "./cache/customer-entry";
+import {
+  addOwnEvent,
+  asOfOf,
+  balanceStateOf,
+  type CustomerEntry,
+  type OwnEvent,
+  removeOwnEvent,
+} from "./cache/customer-entry";
 import type { SideTables } from "./cache/side-tables";
 import type { OwnerClient } from "./owner/owner-client";
 import {
@@ -81,12 +88,11 @@ export class Sidecar {
         if (path === "/v1/track") return this.track(body);
         if (path === "/v1/reservations") return this.reserve(body);
         const action = RESERVATION_ACTION_PATH.exec(path);
-        if (action)
-          return this.reservationAction(decodeURIComponent(action[1]!), action[2] as "commit" | "release", body);
+        if (action) return this.reservationAction(decodePathId(action[1]!), action[2] as "commit" | "release", body);
       }
       if (method === "GET") {
         const usage = USAGE_PATH.exec(path);
-        if (usage) return this.usage(decodeURIComponent(usage[1]!));
+        if (usage) return this.usage(decodePathId(usage[1]!));
       }
       return errorResponse(new LumenError("not_found", `No route ${method} ${path}`));
     } catch (error) {
@@ -152,12 +158,14 @@ export class Sidecar {
         idempotencyKey: input.idempotencyKey,
         appliedThrough,
       });
-      if (reply.result.allowed && reply.eventId !== null) {
+      if (reply.result.allowed && reply.eventId !== null && reply.sequence !== undefined) {
+        const now = this.deps.now();
         this.countOwn(customer, {
           id: reply.eventId,
           usage: [{ feature: input.feature, entity, quantity: input.quantity }],
-          sequence: reply.sequence ?? null,
-          trackedAt: this.deps.now(),
+          sequence: reply.sequence,
+          trackedAt: now,
+          confirmedAt: now,
         });
       }
       return { status: 200, body: this.respond(reply.result, customer, input.feature, entity, reply.asOf) };
@@ -200,7 +208,18 @@ export class Sidecar {
         id,
         appliedThrough,
       });
-      if (reply.allowed) this.reservations.set(reply.reservation.id, customer);
+      if (reply.allowed) {
+        this.reservations.set(reply.reservation.id, customer);
+        // Reserved units count against the balance here at once (PRODUCT §9), until commit, release or the TTL.
+        const now = this.deps.now();
+        this.countOwn(customer, {
+          id: reply.reservation.id,
+          usage: [{ feature: input.feature, entity, quantity: input.quantity }],
+          sequence: null,
+          trackedAt: now,
+          holdUntil: now + input.ttlSeconds * 1000,
+        });
+      }
       const check = this.respond(reply.result, customer, input.feature, entity, reply.reservation.createdAt);
       return {
         status: 200,
@@ -233,6 +252,7 @@ export class Sidecar {
           QUERY_OPERATIONS.releaseReservation,
           request,
         );
+        this.forgetOwn(customer, id);
         return { status: 200, body: { id, status: reply.reservation.status } };
       }
       const reply = await this.deps.owner.request<CommitReservationReply>(
@@ -242,6 +262,17 @@ export class Sidecar {
         request,
       );
       const { feature, entity } = reply.reservation;
+      this.forgetOwn(customer, id);
+      if (reply.eventId !== null && reply.sequence !== undefined && quantity !== null && quantity > 0) {
+        const now = this.deps.now();
+        this.countOwn(customer, {
+          id: reply.eventId,
+          usage: [{ feature, entity, quantity }],
+          sequence: reply.sequence,
+          trackedAt: now,
+          confirmedAt: now,
+        });
+      }
       return {
         status: 200,
         body: { id, status: "committed", check: this.respond(reply.result, customer, feature, entity, reply.asOf) },
@@ -283,6 +314,11 @@ export class Sidecar {
     );
   }
 
+  private forgetOwn(customer: string, id: string): void {
+    const entry = this.deps.cache.peek(this.deps.env, customer);
+    if (entry) removeOwnEvent(entry, id);
+  }
+
   /** The customer's time: its test clock's, when it lives on one. */
   private customerNow(entry: CustomerEntry, now: number): number {
     const clock = entry.definition?.testClock;
@@ -321,6 +357,17 @@ export class Sidecar {
 function entityOf(input: WhoInput): string | null {
   if (input.entity !== null) return input.entity;
   return input.user !== null && input.user !== input.customer ? input.user : null;
+}
+
+/** An id from the path; a malformed percent-escape is the caller's mistake (400), not ours. */
+function decodePathId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new LumenError("validation_error", `The path holds a malformed id '${raw}'`, [
+      { path: "id", message: "is not a valid percent-encoded id" },
+    ]);
+  }
 }
 
 export function errorResponse(error: unknown): SidecarResponse {

@@ -1,4 +1,4 @@
-import type { CustomerDefinition } from "../pipeline/definitions";
+import { CALENDAR_MONTH, type CustomerDefinition, type ResetSchedule } from "../pipeline/definitions";
 import { periodOfSchedule } from "../usage/counter-period";
 import type { CheckResult } from "./types";
 
@@ -19,12 +19,23 @@ export function checkStableUntil({
 }): number | null {
   let until = result.periodEnd ?? Number.POSITIVE_INFINITY;
   if (!definition) return until;
-  const periodStart = result.periodStart ?? Number.NEGATIVE_INFINITY;
+  // Every schedule a balance may burn over: the features' own, and the one of counters without a plan item (credits
+  // or grants alone). A credits feature paying for the asked one may reset on another schedule than it.
+  let earliestStart = result.periodStart ?? Number.POSITIVE_INFINITY;
+  const schedules: ResetSchedule[] = [definition.billingPeriod ?? CALENDAR_MONTH];
+  for (const feature of Object.values(definition.features)) {
+    if (feature.reset.interval !== null && feature.type !== "gauge") schedules.push(feature.reset);
+  }
+  for (const schedule of schedules) {
+    const period = periodOfSchedule(schedule, at);
+    if (period.end !== null) until = Math.min(until, period.end);
+    earliestStart = Math.min(earliestStart, period.start);
+  }
   for (const grant of definition.grants) {
     for (const instant of [grant.createdAt, grant.expiresAt, grant.voidedAt]) {
       if (instant === null) continue;
       if (instant > at) until = Math.min(until, instant);
-      else if (instant > periodStart) return null;
+      else if (instant > earliestStart) return null;
     }
   }
   for (const override of Object.values(definition.overrides)) {
@@ -32,11 +43,6 @@ export function checkStableUntil({
   }
   for (const feature of Object.values(definition.features)) {
     if (feature.trialEndsAt !== null && feature.trialEndsAt > at) until = Math.min(until, feature.trialEndsAt);
-    // Credits and the features they pay for may reset on other schedules than the one asked about.
-    if (feature.reset.interval !== null && feature.type !== "gauge") {
-      const end = periodOfSchedule(feature.reset, at).end;
-      if (end !== null) until = Math.min(until, end);
-    }
   }
   return until;
 }

@@ -94,6 +94,9 @@ export class CustomerCache {
         const now = this.now();
         if (definition) applyDefinition(entry, definition, now);
         if (snapshot) applySnapshot(entry, snapshot, now);
+        // Deleted while we were away (a delete or purge is missed like any push): forget what was held.
+        if (!definition && entry.definition) forget(entry, "definition");
+        if (!snapshot && entry.snapshot) forget(entry, "snapshot");
         entry.refreshedAt = now;
       }),
     );
@@ -188,6 +191,11 @@ export class CustomerCache {
   private now(): number {
     return this.deps.now?.() ?? Date.now();
   }
+}
+
+function forget(entry: CustomerEntry, part: "definition" | "snapshot"): void {
+  entry[part] = undefined;
+  entry.revision++;
 }
 
 /** In memory only: cheaper than the KV key (which escapes the customer id). */

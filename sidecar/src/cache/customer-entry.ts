@@ -7,8 +7,15 @@ export interface OwnEvent {
   usage: PendingUsage[];
   /** The stream sequence of its batch once the stream confirmed it; null while queued or in flight. */
   sequence: number | null;
-  /** Sidecar wall-clock ms it was tracked: a safety net drops events no snapshot ever mentions. */
+  /** Sidecar wall-clock ms it was tracked. */
   trackedAt: number;
+  /**
+   * Sidecar wall-clock ms the stream confirmed it: a safety net drops confirmed events no snapshot ever mentions (an
+   * event that counted nothing). Events not yet confirmed are never dropped: they will be sent.
+   */
+  confirmedAt?: number;
+  /** A reservation made through this sidecar: it counts until this wall-clock ms unless committed or released. */
+  holdUntil?: number;
 }
 
 /** What the sidecar holds of one customer: its definition, the owner's latest snapshot, and its own events. */
@@ -61,8 +68,11 @@ export function applySnapshot(entry: CustomerEntry, snapshot: UsageSnapshot, now
 export function reconcile(entry: CustomerEntry, now: number): void {
   const applied = entry.snapshot?.seq ?? 0;
   if (entry.own.length === 0) return;
-  const kept = entry.own.filter(
-    (event) => (event.sequence === null || event.sequence > applied) && now - event.trackedAt < OWN_EVENT_MAX_AGE_MS,
+  const kept = entry.own.filter((event) =>
+    event.holdUntil !== undefined
+      ? now < event.holdUntil
+      : event.sequence === null ||
+        (event.sequence > applied && now - (event.confirmedAt ?? event.trackedAt) < OWN_EVENT_MAX_AGE_MS),
   );
   if (kept.length !== entry.own.length) {
     entry.own = kept;
@@ -72,7 +82,17 @@ export function reconcile(entry: CustomerEntry, now: number): void {
 
 /** Counts an event of this sidecar in the entry at once. */
 export function addOwnEvent(entry: CustomerEntry, own: OwnEvent): void {
+  // A retried consume is answered with the first decision and the same event: count it once.
+  if (entry.own.some((event) => event.id === own.id)) return;
   entry.own.push(own);
+  entry.revision++;
+}
+
+/** Forgets an own event (a reservation committed or released through this sidecar). */
+export function removeOwnEvent(entry: CustomerEntry, id: string): void {
+  const kept = entry.own.filter((event) => event.id !== id);
+  if (kept.length === entry.own.length) return;
+  entry.own = kept;
   entry.revision++;
 }
 

@@ -1,4 +1,4 @@
-import { customerKey, type LumenEnv, type UsageEvent } from "@lumen/core";
+import { customerKey, type LumenEnv, LumenError, type UsageEvent } from "@lumen/core";
 import type { EventPublisher } from "@lumen/core/runtime";
 import type { OwnEvent } from "../cache/customer-entry";
 
@@ -77,11 +77,28 @@ export class TrackQueue {
    * Resolves, once every event queued so far for the customer is in the stream, to the highest stream sequence
    * among them (0 when none was ever tracked here): a consume waits for it so that the owner counts them first.
    */
-  settledSequence(env: LumenEnv, customer: string): Promise<number> {
+  settledSequence(env: LumenEnv, customer: string, timeoutMs = 5_000): Promise<number> {
     const progress = this.progress.get(customerKey(env, customer));
     if (!progress) return Promise.resolve(0);
     if (progress.unsettled === 0) return Promise.resolve(progress.sequence);
-    return new Promise((resolve) => progress.waiters.push(resolve));
+    return new Promise((resolve, reject) => {
+      // The stream may refuse events for a while (it is away): the caller answers 503 rather than wait forever.
+      const timer = setTimeout(() => {
+        const index = progress.waiters.indexOf(settle);
+        if (index >= 0) progress.waiters.splice(index, 1);
+        reject(
+          new LumenError(
+            "unavailable",
+            `Events tracked here for '${customer}' are not in the stream yet; the decision must count them, retry`,
+          ),
+        );
+      }, timeoutMs);
+      const settle = (sequence: number) => {
+        clearTimeout(timer);
+        resolve(sequence);
+      };
+      progress.waiters.push(settle);
+    });
   }
 
   /** Sends everything queued and resolves when the stream has confirmed it all (or `timeoutMs` passed). */
@@ -138,6 +155,7 @@ export class TrackQueue {
         const { event, own } = batch[index]!;
         const sequence = sequences[index] ?? 0;
         own.sequence = sequence;
+        own.confirmedAt = Date.now();
         this.settle(event, sequence);
       }
       this.inFlight -= batch.length;
