@@ -31,7 +31,7 @@ import {
   pipelineNames,
   type UsageEvent,
 } from "@lumen/core";
-import { connectJetStream, deleteEventsStream, ensureEventsStream } from "@lumen/core/runtime";
+import { connectJetStream, deleteEventsStream, deletePipelineBuckets, ensureEventsStream } from "@lumen/core/runtime";
 import { pino } from "pino";
 
 export interface AggregatorLoadOptions {
@@ -134,7 +134,7 @@ export async function measureAggregatorLoad(options: AggregatorLoadOptions = {})
     };
   } finally {
     await deleteEventsStream(jsm, names);
-    for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+    await deletePipelineBuckets(jsm, names);
     await nats.close();
     await world.dispose();
   }

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { customerKey, decodeMessage, encodeMessage, partitionOf, pipelineNames, QUERY_OPERATIONS } from "@lumen/core";
-import { connectJetStream, deleteEventsStream, ensureEventsStream } from "@lumen/core/runtime";
+import { connectJetStream, deleteEventsStream, deletePipelineBuckets, ensureEventsStream } from "@lumen/core/runtime";
 import { aCustomerDefinition, anEntitlement } from "@lumen/core/testing";
 import { createSidecar, type RunningSidecar } from "@lumen/sidecar";
 import type { NatsConnection } from "nats";
@@ -131,7 +131,7 @@ export async function measureConsumes({
     if (aggregator.exitCode === null) aggregator.kill("SIGTERM");
     await exited;
     await deleteEventsStream(jsm, names);
-    for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+    await deletePipelineBuckets(jsm, names);
     for (const connection of connections) await connection.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -11,7 +11,13 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { openEmbeddedClickHouse, startAggregator } from "@lumen/aggregator";
 import { decodeMessage, newId, pipelineNames, type UsageEvent, type UsageSnapshot } from "@lumen/core";
-import { connectJetStream, createEventPublisher, deleteEventsStream, ensureEventsStream } from "@lumen/core/runtime";
+import {
+  connectJetStream,
+  createEventPublisher,
+  deleteEventsStream,
+  deletePipelineBuckets,
+  ensureEventsStream,
+} from "@lumen/core/runtime";
 import { pino } from "pino";
 
 export interface LagResult {
@@ -108,7 +114,7 @@ export async function measureLag({
     await aggregator.stop();
     await clickhouse.close();
     await deleteEventsStream(jsm, names);
-    for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+    await deletePipelineBuckets(jsm, names);
     await nats.drain();
     rmSync(dir, { recursive: true, force: true });
   }

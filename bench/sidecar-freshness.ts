@@ -12,7 +12,13 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { openEmbeddedClickHouse, startAggregator } from "@lumen/aggregator";
 import { customerKey, encodeMessage, newId, pipelineNames, type UsageEvent } from "@lumen/core";
-import { connectJetStream, createEventPublisher, deleteEventsStream, ensureEventsStream } from "@lumen/core/runtime";
+import {
+  connectJetStream,
+  createEventPublisher,
+  deleteEventsStream,
+  deletePipelineBuckets,
+  ensureEventsStream,
+} from "@lumen/core/runtime";
 import { aCustomerDefinition, anEntitlement } from "@lumen/core/testing";
 import { createSidecar } from "@lumen/sidecar";
 import { pino } from "pino";
@@ -137,7 +143,7 @@ export async function measureFreshness({
     await aggregator.stop();
     await clickhouse.close();
     await deleteEventsStream(jsm, names);
-    for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+    await deletePipelineBuckets(jsm, names);
     await nats.drain();
     rmSync(dir, { recursive: true, force: true });
   }

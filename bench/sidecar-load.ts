@@ -14,7 +14,7 @@ import {
   pipelineNames,
   type ResetSchedule,
 } from "@lumen/core";
-import { connectJetStream, deleteEventsStream, ensureEventsStream } from "@lumen/core/runtime";
+import { connectJetStream, deleteEventsStream, deletePipelineBuckets, ensureEventsStream } from "@lumen/core/runtime";
 import { aCustomerDefinition, anEntitlement } from "@lumen/core/testing";
 import type { NatsConnection } from "nats";
 import { rawSender } from "./http-load-clients";
@@ -127,7 +127,7 @@ async function withSidecar<T>(
       child.kill("SIGTERM");
       await exited;
     }
-    for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+    await deletePipelineBuckets(jsm, names);
     await deleteEventsStream(jsm, names);
     await nats.drain();
   }
@@ -305,7 +305,7 @@ export async function measureEmbeddedChecks({
       await lumen.close();
     }
   } finally {
-    for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+    await deletePipelineBuckets(jsm, names);
     await deleteEventsStream(jsm, names);
     await nats.drain();
   }

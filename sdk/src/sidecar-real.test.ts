@@ -1,5 +1,11 @@
 import { pipelineNames } from "@lumen/core";
-import { connectJetStream, deleteEventsStream, ensureEventsStream, type HttpServer } from "@lumen/core/runtime";
+import {
+  connectJetStream,
+  deleteEventsStream,
+  deletePipelineBuckets,
+  ensureEventsStream,
+  type HttpServer,
+} from "@lumen/core/runtime";
 import { createSidecar, createSidecarMetrics, type RunningSidecar, startSidecarServer } from "@lumen/sidecar";
 import type { NatsConnection } from "nats";
 import { pino } from "pino";
@@ -41,7 +47,7 @@ afterAll(async () => {
   await sidecarConnection?.close();
   const jsm = await nats.jetstreamManager();
   await deleteEventsStream(jsm, names).catch(() => {});
-  for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+  await deletePipelineBuckets(jsm, names);
   await nats.close();
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openEmbeddedClickHouse, startAggregator } from "@lumen/aggregator";
 import { customerKey, decodeMessage, encodeMessage, partitionOf, pipelineNames, QUERY_OPERATIONS } from "@lumen/core";
-import { connectJetStream, deleteEventsStream, ensureEventsStream } from "@lumen/core/runtime";
+import { connectJetStream, deleteEventsStream, deletePipelineBuckets, ensureEventsStream } from "@lumen/core/runtime";
 import { aCustomerDefinition, anEntitlement } from "@lumen/core/testing";
 import type { NatsConnection } from "nats";
 import { pino } from "pino";
@@ -61,7 +61,7 @@ describe("strict consume through three sidecars", () => {
     await closeClickHouse();
     const jsm = await connections[0]!.jetstreamManager();
     await deleteEventsStream(jsm, names);
-    for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+    await deletePipelineBuckets(jsm, names);
     for (const connection of connections) await connection.close();
     rmSync(dir, { recursive: true, force: true });
   });

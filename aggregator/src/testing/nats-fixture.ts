@@ -9,7 +9,7 @@ import {
   pipelineNames,
   type UsageEvent,
 } from "@lumen/core";
-import { connectJetStream, deleteEventsStream, ensureEventsStream } from "@lumen/core/runtime";
+import { connectJetStream, deleteEventsStream, deletePipelineBuckets, ensureEventsStream } from "@lumen/core/runtime";
 import type { NatsConnection } from "nats";
 
 /** A NATS prefix of its own for one test file: the stream, the buckets; `dispose` deletes them all. */
@@ -72,7 +72,7 @@ export async function createNatsFixture({
     async dispose() {
       const jsm = await nats.jetstreamManager();
       await deleteEventsStream(jsm, names);
-      for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+      await deletePipelineBuckets(jsm, names);
       for (const connection of connections) if (!connection.isClosed()) await connection.close();
     },
   };

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type CustomerDefinition, customerKey, decodeMessage, pipelineNames, subjectToken } from "@lumen/core";
-import { connectJetStream } from "@lumen/core/runtime";
+import { connectJetStream, deletePipelineBuckets } from "@lumen/core/runtime";
 import { aCustomerDefinition } from "@lumen/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBilling, type TestBilling } from "../../../test/support/billing";
@@ -224,7 +224,7 @@ describe("the entities and clocks buckets in NATS KV", () => {
     } finally {
       await sideBilling.close();
       const jsm = await nats.jetstreamManager();
-      for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+      await deletePipelineBuckets(jsm, names);
       await nats.drain();
     }
   });

@@ -73,6 +73,11 @@ export async function deleteEventsStream(jsm: JetStreamManager, names: PipelineN
   }
 }
 
+/** Deletes every KV bucket of the pipeline (tests and benchmarks clean up their own prefix with it). */
+export async function deletePipelineBuckets(jsm: JetStreamManager, names: PipelineNames): Promise<void> {
+  for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+}
+
 async function checkExisting(
   jsm: JetStreamManager,
   info: StreamInfo,

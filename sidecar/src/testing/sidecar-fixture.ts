@@ -6,7 +6,13 @@ import {
   pipelineNames,
   type UsageSnapshot,
 } from "@lumen/core";
-import { connectJetStream, deleteEventsStream, ensureEventsStream, type HttpServer } from "@lumen/core/runtime";
+import {
+  connectJetStream,
+  deleteEventsStream,
+  deletePipelineBuckets,
+  ensureEventsStream,
+  type HttpServer,
+} from "@lumen/core/runtime";
 import type { NatsConnection } from "nats";
 import { pino } from "pino";
 import { testNatsPrefix } from "../../../test/support/nats-prefix";
@@ -119,7 +125,7 @@ export async function startSidecarFixture({
       await sidecarConnection.close();
       const jsm = await nats.jetstreamManager();
       await deleteEventsStream(jsm, names);
-      for (const bucket of Object.values(names.buckets)) await jsm.streams.delete(`KV_${bucket}`).catch(() => {});
+      await deletePipelineBuckets(jsm, names);
       await nats.close();
     },
   };
