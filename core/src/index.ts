@@ -11,5 +11,6 @@ export * from "./iso-time";
 export * from "./money";
 export * from "./period";
 export * from "./pipeline";
+export * from "./pricing";
 export * from "./schemas";
 export * from "./usage";

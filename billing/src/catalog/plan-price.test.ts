@@ -61,6 +61,38 @@ describe("monthlyAmount", () => {
       "100",
     ],
     [
+      "graduated seat tiers: 5 seats at 10, the rest at 8",
+      plan("month", {
+        type: "feature",
+        feature: "seats",
+        price: {
+          model: "graduated",
+          tiers: [
+            { upTo: 5, unitAmount: "10" },
+            { upTo: null, unitAmount: "8" },
+          ],
+        },
+      }),
+      7,
+      "66",
+    ],
+    [
+      "volume seat tiers: all 7 seats at the second tier",
+      plan("month", {
+        type: "feature",
+        feature: "seats",
+        price: {
+          model: "volume",
+          tiers: [
+            { upTo: 5, unitAmount: "10" },
+            { upTo: null, unitAmount: "8" },
+          ],
+        },
+      }),
+      7,
+      "56",
+    ],
+    [
       "an unpriced gauge and a per-seat allowance out",
       plan("month", { type: "feature", feature: "projects", included: 3 }, seats("8"), {
         type: "feature",

@@ -1,4 +1,4 @@
-import { Decimal, LumenError } from "@lumen/core";
+import { Decimal, LumenError, ratePrice } from "@lumen/core";
 import { type FeatureCatalog, findSeatItem } from "./plan-rules";
 import type { PlanDefinition, PlanInterval } from "./schemas";
 
@@ -39,13 +39,8 @@ export function monthlyAmount(
   // A gauge's `included` are free units (§3); "unlimited" cannot carry a price (schema).
   const included = seatItem.included === "unlimited" ? seats : seatItem.included;
   const billable = Decimal.max(0, new Decimal(seats).minus(included));
-  let perInterval: Decimal;
-  if (seatPrice.model === "per_unit") perInterval = billable.times(seatPrice.unitAmount);
-  else if (seatPrice.model === "package") {
-    perInterval = billable.dividedBy(seatPrice.packageSize).ceil().times(seatPrice.unitAmount);
-  } else {
-    // Tiered seat prices need the rating engine; until it is wired in here they count as zero.
-    return total;
-  }
+  // A seat price is a quantity price (the schema allows no percentage on a gauge's seats).
+  if (seatPrice.model === "percentage") return total;
+  const perInterval = ratePrice(seatPrice, billable.toNumber());
   return total.plus(toMonthly(perInterval, seatItem.billingInterval ?? definition.interval));
 }
