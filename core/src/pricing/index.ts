@@ -1,1 +1,2 @@
+export * from "./proration";
 export * from "./rate-price";
