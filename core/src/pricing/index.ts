@@ -1,2 +1,3 @@
+export * from "./invoice-totals";
 export * from "./proration";
 export * from "./rate-price";
