@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Unpackr } from "msgpackr";
+import { afterEach, beforeEach } from "vitest";
+import { Lumen, type LumenOptions } from "./client";
 
 /** What the fake sidecar received: the body decoded as the real sidecar decodes it (JSON or MessagePack). */
 export interface ReceivedRequest {
@@ -110,4 +112,29 @@ export async function deadUrl(): Promise<string> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * A fake sidecar per test and the clients made against it, all closed after each test: `lumenFor()` makes a client
+ * of the current fake.
+ */
+export function useFakeSidecar(): { sidecar(): FakeSidecar; lumenFor(options?: LumenOptions): Lumen } {
+  let sidecar: FakeSidecar | undefined;
+  let clients: Lumen[] = [];
+  beforeEach(async () => {
+    sidecar = await startFakeSidecar();
+  });
+  afterEach(async () => {
+    for (const client of clients) await client.close();
+    clients = [];
+    await sidecar?.close();
+  });
+  return {
+    sidecar: () => sidecar!,
+    lumenFor(options = {}) {
+      const client = new Lumen({ sidecarUrl: sidecar!.url, ...options });
+      clients.push(client);
+      return client;
+    },
+  };
 }

@@ -1,26 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Lumen, type LumenOptions } from "./client";
+import { describe, expect, it } from "vitest";
+import { Lumen } from "./client";
 import { LumenConnectionError, LumenError } from "./errors";
-import { allowedCheck, deadUrl, type FakeSidecar, startFakeSidecar } from "./sidecar-fake.test-support";
+import { allowedCheck, deadUrl, useFakeSidecar } from "./sidecar-fake.test-support";
 import type { SidecarTransport, SidecarTransportRequest } from "./sidecar-transport";
 
-let sidecar: FakeSidecar;
-let clients: Lumen[] = [];
-
-beforeEach(async () => {
-  sidecar = await startFakeSidecar();
-});
-afterEach(async () => {
-  for (const client of clients) await client.close();
-  clients = [];
-  await sidecar.close();
-});
-
-function lumenFor(options: LumenOptions = {}): Lumen {
-  const client = new Lumen({ sidecarUrl: sidecar.url, ...options });
-  clients.push(client);
-  return client;
-}
+const fake = useFakeSidecar();
+const { lumenFor } = fake;
 
 async function failure(promise: Promise<unknown>): Promise<LumenError> {
   const error = await promise.then(
@@ -33,35 +18,35 @@ async function failure(promise: Promise<unknown>): Promise<LumenError> {
 
 describe("checks", () => {
   it("sends userId with customerId as {customer, user} in JSON and answers the check body", async () => {
-    sidecar.answer = () => ({ status: 200, body: allowedCheck({ entity: "user_42" }) });
+    fake.sidecar().answer = () => ({ status: 200, body: allowedCheck({ entity: "user_42" }) });
     const lumen = lumenFor();
     const check = await lumen.check({ feature: "api-calls", userId: "user_42", customerId: "acme", quantity: 3 });
 
-    expect(sidecar.received).toHaveLength(1);
-    expect(sidecar.received[0]).toMatchObject({
+    expect(fake.sidecar().received).toHaveLength(1);
+    expect(fake.sidecar().received[0]).toMatchObject({
       method: "POST",
       path: "/v1/check",
       body: { customer: "acme", user: "user_42", feature: "api-calls", quantity: 3 },
     });
-    expect(sidecar.received[0]!.headers["content-type"]).toBe("application/json");
+    expect(fake.sidecar().received[0]!.headers["content-type"]).toBe("application/json");
     expect(check).toEqual(allowedCheck({ entity: "user_42" }));
   });
 
   it("isFeatureEntitled is the check's allowed, asked with userId alone", async () => {
-    sidecar.answer = () => ({ status: 200, body: allowedCheck({ allowed: false, reason: "limit_reached" }) });
+    fake.sidecar().answer = () => ({ status: 200, body: allowedCheck({ allowed: false, reason: "limit_reached" }) });
     const lumen = lumenFor();
     expect(await lumen.isFeatureEntitled({ feature: "advanced-analytics", userId: "user_42" })).toBe(false);
-    expect(sidecar.received[0]!.body).toEqual({ user: "user_42", feature: "advanced-analytics" });
+    expect(fake.sidecar().received[0]!.body).toEqual({ user: "user_42", feature: "advanced-analytics" });
   });
 
   it("sends the secret key as a Bearer token when given", async () => {
     const lumen = lumenFor({ secretKey: "lum_sk_test_abc" });
     await lumen.check({ customer: "acme", feature: "api-calls" });
-    expect(sidecar.received[0]!.headers.authorization).toBe("Bearer lum_sk_test_abc");
+    expect(fake.sidecar().received[0]!.headers.authorization).toBe("Bearer lum_sk_test_abc");
   });
 
   it("throws a typed LumenError on a 400, without retrying", async () => {
-    sidecar.answer = () => ({
+    fake.sidecar().answer = () => ({
       status: 400,
       body: {
         error: {
@@ -79,21 +64,22 @@ describe("checks", () => {
       details: [{ path: "feature", message: "is required" }],
       requestId: "req_1",
     });
-    expect(sidecar.received).toHaveLength(1);
+    expect(fake.sidecar().received).toHaveLength(1);
   });
 
   it("refuses customer and customerId that differ before sending anything", async () => {
     const error = await failure(lumenFor().check({ customer: "acme", customerId: "beta", feature: "api-calls" }));
     expect(error.code).toBe("validation_error");
-    expect(sidecar.received).toHaveLength(0);
+    expect(fake.sidecar().received).toHaveLength(0);
   });
 
   it("retries a 503 and answers what the sidecar then says", async () => {
-    sidecar.answer = (_, index) => (index === 0 ? { status: 503, body: {} } : { status: 200, body: allowedCheck() });
+    fake.sidecar().answer = (_, index) =>
+      index === 0 ? { status: 503, body: {} } : { status: 200, body: allowedCheck() };
     const check = await lumenFor().check({ customer: "acme", feature: "api-calls" });
     expect(check.allowed).toBe(true);
     expect(check.fallback).toBeUndefined();
-    expect(sidecar.received).toHaveLength(2);
+    expect(fake.sidecar().received).toHaveLength(2);
   });
 });
 
@@ -129,25 +115,25 @@ describe("when the sidecar cannot be reached", () => {
   });
 
   it("applies the policy to a sidecar that answers 503 to every try", async () => {
-    sidecar.answer = () => ({
+    fake.sidecar().answer = () => ({
       status: 503,
       body: { error: { code: "unavailable", message: "no owner", details: [] } },
     });
     const check = await lumenFor().consume({ customer: "acme", feature: "api-calls" });
     expect(check).toMatchObject({ allowed: false, fallback: true });
-    expect(sidecar.received).toHaveLength(3);
+    expect(fake.sidecar().received).toHaveLength(3);
   });
 
   it("tracks the usage of a consume it allowed under the consume's key, so it counts exactly once", async () => {
-    sidecar.answer = (request) =>
+    fake.sidecar().answer = (request) =>
       request.path === "/v1/consume" ? { status: 503, body: {} } : { status: 202, body: { queued: 1 } };
     const lumen = lumenFor({ onSidecarUnavailable: "allow", sidecarMaxRetries: 0 });
     const check = await lumen.consume({ customer: "acme", userId: "user_42", feature: "api-calls", quantity: 3 });
     await lumen.flush();
 
-    const consumed = sidecar.received[0]!.body as { idempotencyKey: string };
+    const consumed = fake.sidecar().received[0]!.body as { idempotencyKey: string };
     expect(check).toMatchObject({ allowed: true, fallback: true });
-    expect(sidecar.tracked()).toEqual([
+    expect(fake.sidecar().tracked()).toEqual([
       { customer: "acme", feature: "api-calls", entity: "user_42", value: 3, idempotencyKey: consumed.idempotencyKey },
     ]);
   });
@@ -182,12 +168,12 @@ describe("when the sidecar cannot be reached", () => {
 
 describe("consume", () => {
   it("carries one idempotency key across its retries", async () => {
-    sidecar.answer = (_, index) => (index === 0 ? "drop" : { status: 200, body: allowedCheck() });
+    fake.sidecar().answer = (_, index) => (index === 0 ? "drop" : { status: 200, body: allowedCheck() });
     const check = await lumenFor().consume({ customer: "acme", feature: "api-calls", quantity: 2 });
 
     expect(check.allowed).toBe(true);
-    const [first, second] = sidecar.received.map((request) => request.body as Record<string, unknown>);
-    expect(sidecar.received.map((request) => request.path)).toEqual(["/v1/consume", "/v1/consume"]);
+    const [first, second] = fake.sidecar().received.map((request) => request.body as Record<string, unknown>);
+    expect(fake.sidecar().received.map((request) => request.path)).toEqual(["/v1/consume", "/v1/consume"]);
     expect(first).toMatchObject({ customer: "acme", feature: "api-calls", quantity: 2 });
     expect(typeof first!.idempotencyKey).toBe("string");
     expect(second!.idempotencyKey).toBe(first!.idempotencyKey);
@@ -195,20 +181,24 @@ describe("consume", () => {
 
   it("sends the caller's idempotency key", async () => {
     await lumenFor().consume({ userId: "user_42", feature: "api-calls", idempotencyKey: "job_7" });
-    expect(sidecar.received[0]!.body).toEqual({ user: "user_42", feature: "api-calls", idempotencyKey: "job_7" });
+    expect(fake.sidecar().received[0]!.body).toEqual({
+      user: "user_42",
+      feature: "api-calls",
+      idempotencyKey: "job_7",
+    });
   });
 });
 
 describe("usage and reservations", () => {
   it("getUsage asks for the user's id, encoded in the path", async () => {
-    sidecar.answer = () => ({ status: 200, body: { customer: "acme", features: [] } });
+    fake.sidecar().answer = () => ({ status: 200, body: { customer: "acme", features: [] } });
     const usage = await lumenFor().getUsage({ userId: "user:42" });
-    expect(sidecar.received[0]).toMatchObject({ method: "GET", path: "/v1/customers/user%3A42/usage" });
+    expect(fake.sidecar().received[0]).toMatchObject({ method: "GET", path: "/v1/customers/user%3A42/usage" });
     expect(usage).toEqual({ customer: "acme", features: [] });
   });
 
   it("reserve, commit and release reach their routes with their bodies", async () => {
-    sidecar.answer = (request) => {
+    fake.sidecar().answer = (request) => {
       if (request.path === "/v1/reservations") {
         return {
           status: 200,
@@ -234,7 +224,7 @@ describe("usage and reservations", () => {
     const committed = await lumen.commitReservation(reservation.id, { quantity: 3712 });
     const released = await lumen.releaseReservation("rsv_1");
 
-    expect(sidecar.received.map(({ path, body }) => ({ path, body }))).toEqual([
+    expect(fake.sidecar().received.map(({ path, body }) => ({ path, body }))).toEqual([
       { path: "/v1/reservations", body: { customer: "acme", feature: "tokens", quantity: 4000, ttlSeconds: 120 } },
       { path: "/v1/reservations/rsv_1/commit", body: { quantity: 3712 } },
       { path: "/v1/reservations/rsv_1/release", body: {} },
@@ -245,10 +235,10 @@ describe("usage and reservations", () => {
   });
 
   it("does not resend a reservation whose connection dropped: it may have been held", async () => {
-    sidecar.answer = () => "drop";
+    fake.sidecar().answer = () => "drop";
     const error = await failure(lumenFor().reserve({ customer: "acme", feature: "tokens", quantity: 5 }));
     expect(error).toBeInstanceOf(LumenConnectionError);
-    expect(sidecar.received).toHaveLength(1);
+    expect(fake.sidecar().received).toHaveLength(1);
   });
 
   it("resends a reservation that was refused a connection: it never arrived", async () => {
@@ -288,6 +278,6 @@ describe("embedded mode", () => {
     expect(check.customer).toBe("in-process");
     expect(calls.map(({ method, path }) => `${method} ${path}`)).toEqual(["POST /v1/check", "POST /v1/track"]);
     expect(calls[0]!.body).toEqual({ customer: "acme", feature: "api-calls" });
-    expect(sidecar.received).toHaveLength(0);
+    expect(fake.sidecar().received).toHaveLength(0);
   });
 });

@@ -1,28 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Lumen, type LumenOptions } from "./client";
-import { type FakeSidecar, startFakeSidecar } from "./sidecar-fake.test-support";
+import { describe, expect, it } from "vitest";
+import { Lumen } from "./client";
+import { useFakeSidecar } from "./sidecar-fake.test-support";
 import type { SidecarTransport, SidecarTransportRequest } from "./sidecar-transport";
 import type { TrackDrop } from "./sidecar-types";
 
-let sidecar: FakeSidecar;
-let clients: Lumen[] = [];
+const fake = useFakeSidecar();
+const { lumenFor } = fake;
 
-beforeEach(async () => {
-  sidecar = await startFakeSidecar();
-});
-afterEach(async () => {
-  for (const client of clients) await client.close();
-  clients = [];
-  await sidecar.close();
-});
-
-function lumenFor(options: LumenOptions = {}): Lumen {
-  const client = new Lumen({ sidecarUrl: sidecar.url, ...options });
-  clients.push(client);
-  return client;
-}
-
-const trackRequests = () => sidecar.received.filter((request) => request.path === "/v1/track");
+const trackRequests = () => fake.sidecar().received.filter((request) => request.path === "/v1/track");
 const keysOf = (events: Record<string, unknown>[]) => events.map((event) => event.idempotencyKey);
 
 describe("batching", () => {
@@ -34,7 +19,7 @@ describe("batching", () => {
     const requests = trackRequests();
     expect(requests.map((request) => (request.body as { events: unknown[] }).events.length)).toEqual([500, 500, 200]);
     expect(requests.every((request) => request.headers["content-type"] === "application/msgpack")).toBe(true);
-    const events = sidecar.tracked();
+    const events = fake.sidecar().tracked();
     expect(events.map((event) => event.value)).toEqual(Array.from({ length: 1200 }, (_, i) => i));
     expect(new Set(keysOf(events)).size).toBe(1200);
     expect(lumen.trackStats()).toEqual({ queued: 0, sending: 0, sent: 1200, dropped: 0 });
@@ -50,7 +35,7 @@ describe("batching", () => {
 
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(trackRequests()).toHaveLength(1);
-    expect(sidecar.tracked()).toHaveLength(3);
+    expect(fake.sidecar().tracked()).toHaveLength(3);
   });
 
   it("keeps the caller's idempotency key, sends a Date as an ISO string and leaves out undefined fields", async () => {
@@ -63,7 +48,7 @@ describe("batching", () => {
       idempotencyKey: "req_81",
     });
     await lumen.flush();
-    expect(sidecar.tracked()).toEqual([
+    expect(fake.sidecar().tracked()).toEqual([
       { customer: "acme", feature: "api-calls", timestamp: "2026-01-05T10:00:00.000Z", idempotencyKey: "req_81" },
     ]);
   });
@@ -75,13 +60,13 @@ describe("batching", () => {
     event.value = 99;
     event.properties.model = "b";
     await lumen.flush();
-    expect(sidecar.tracked()[0]).toMatchObject({ value: 1, properties: { model: "a" } });
+    expect(fake.sidecar().tracked()[0]).toMatchObject({ value: 1, properties: { model: "a" } });
   });
 });
 
 describe("retries", () => {
   it("resends a batch refused with 503 with the same idempotency keys", async () => {
-    sidecar.answer = (_, index) => (index === 0 ? { status: 503, body: {} } : { status: 202, body: {} });
+    fake.sidecar().answer = (_, index) => (index === 0 ? { status: 503, body: {} } : { status: 202, body: {} });
     const lumen = lumenFor();
     for (let i = 0; i < 3; i++) lumen.track({ customer: "acme", feature: "api-calls" });
     await lumen.flush();
@@ -91,11 +76,11 @@ describe("retries", () => {
     expect(first).toHaveLength(3);
     expect(first!.every((key) => typeof key === "string" && key.length > 0)).toBe(true);
     expect(second).toEqual(first);
-    expect(sidecar.tracked()).toHaveLength(3);
+    expect(fake.sidecar().tracked()).toHaveLength(3);
   });
 
   it("resends a batch whose connection dropped with the same idempotency keys", async () => {
-    sidecar.answer = (_, index) => (index === 0 ? "drop" : { status: 202, body: {} });
+    fake.sidecar().answer = (_, index) => (index === 0 ? "drop" : { status: 202, body: {} });
     const lumen = lumenFor();
     lumen.track({ customer: "acme", feature: "api-calls" });
     lumen.track({ customer: "acme", feature: "api-calls", idempotencyKey: "mine" });
@@ -109,7 +94,10 @@ describe("retries", () => {
   });
 
   it("gives up after maxRetries and reports the batch through onDrop", async () => {
-    sidecar.answer = () => ({ status: 500, body: { error: { code: "internal", message: "boom", details: [] } } });
+    fake.sidecar().answer = () => ({
+      status: 500,
+      body: { error: { code: "internal", message: "boom", details: [] } },
+    });
     const drops: TrackDrop[] = [];
     const lumen = lumenFor({ track: { maxRetries: 1 }, onDrop: (drop) => drops.push(drop) });
     lumen.track({ customer: "acme", feature: "api-calls" });
@@ -131,13 +119,18 @@ describe("retries", () => {
     }
     await lumen.flush();
 
-    expect(sidecar.tracked().map((event) => (event.properties as { size: number }).size)).toEqual([0, 1, 2, 4]);
+    expect(
+      fake
+        .sidecar()
+        .tracked()
+        .map((event) => (event.properties as { size: number }).size),
+    ).toEqual([0, 1, 2, 4]);
     expect(drops).toHaveLength(1);
     expect(drops[0]).toMatchObject({ reason: "rejected", error: { code: "validation_error" } });
   });
 
   it("reports the events the sidecar lists as rejected and counts the others as sent", async () => {
-    sidecar.answer = () => ({
+    fake.sidecar().answer = () => ({
       status: 202,
       body: {
         queued: 1,
@@ -163,7 +156,7 @@ describe("flush and close", () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    sidecar.answer = async () => {
+    fake.sidecar().answer = async () => {
       await held;
       return { status: 202, body: {} };
     };
@@ -179,19 +172,19 @@ describe("flush and close", () => {
 
     release();
     await flushing;
-    expect(sidecar.tracked()).toHaveLength(1);
+    expect(fake.sidecar().tracked()).toHaveLength(1);
   });
 
   it("close delivers everything queued, then drops later tracks as closed without throwing", async () => {
     const drops: TrackDrop[] = [];
     const lumen = new Lumen({
-      sidecarUrl: sidecar.url,
+      sidecarUrl: fake.sidecar().url,
       track: { flushIntervalMs: 10_000 },
       onDrop: (drop) => drops.push(drop),
     });
     for (let i = 0; i < 7; i++) lumen.track({ customer: "acme", feature: "api-calls" });
     await lumen.close();
-    expect(sidecar.tracked()).toHaveLength(7);
+    expect(fake.sidecar().tracked()).toHaveLength(7);
 
     expect(() => lumen.track({ customer: "acme", feature: "api-calls" })).not.toThrow();
     expect(drops).toEqual([{ events: [{ customer: "acme", feature: "api-calls" }], reason: "closed" }]);
@@ -212,7 +205,7 @@ describe("flush and close", () => {
     const hook = process.listeners("beforeExit").at(-1)!;
     hook(0);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(keysOf(sidecar.tracked())).toContain("on-exit");
+    expect(keysOf(fake.sidecar().tracked())).toContain("on-exit");
 
     await flushing.close();
     expect(process.listenerCount("beforeExit")).toBe(before);
@@ -230,7 +223,12 @@ describe("the bounded queue", () => {
     ]);
     await lumen.flush();
 
-    expect(sidecar.tracked().map((event) => event.value)).toEqual([3, 4, 5]);
+    expect(
+      fake
+        .sidecar()
+        .tracked()
+        .map((event) => event.value),
+    ).toEqual([3, 4, 5]);
     expect(lumen.trackStats()).toEqual({ queued: 0, sending: 0, sent: 3, dropped: 2 });
   });
 
@@ -268,6 +266,6 @@ describe("an in-process transport", () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ method: "POST", path: "/v1/track", contentType: "application/msgpack" });
     expect((calls[0]!.body as { events: unknown[] }).events).toHaveLength(2);
-    expect(sidecar.received).toHaveLength(0);
+    expect(fake.sidecar().received).toHaveLength(0);
   });
 });

@@ -37,9 +37,7 @@ export async function answerCommit({
   const request = parseReservationAction(raw);
   assertPartition(ctx, owner, request.env, request.customer);
   const key = decisionKey("commit", request.env, request.customer, request.id);
-  const earlier = ctx.decisions.get<CommitReply>(key);
-  if (earlier) return earlier;
-  return ctx.decisions.remember(key, commit({ ctx, owner, request }));
+  return ctx.decisions.once(key, () => commit({ ctx, owner, request }));
 }
 
 async function commit({

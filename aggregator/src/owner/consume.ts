@@ -27,9 +27,7 @@ export async function answerConsume({
   assertPartition(ctx, owner, request.env, request.customer);
   const eventId = request.eventId ?? newId("evt");
   const key = decisionKey("consume", request.env, request.customer, eventId);
-  const earlier = ctx.decisions.get<OwnerCheckReply>(key);
-  if (earlier) return earlier;
-  return ctx.decisions.remember(key, decide({ ctx, owner, request, eventId }));
+  return ctx.decisions.once(key, () => decide({ ctx, owner, request, eventId }));
 }
 
 async function decide({

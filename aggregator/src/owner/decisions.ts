@@ -16,6 +16,11 @@ export class Decisions {
     return this.answers.get(key) as Promise<T> | undefined;
   }
 
+  /** The first answer under `key`, deciding it with `decide` only when there is none. */
+  once<T>(key: string, decide: () => Promise<T>): Promise<T> {
+    return this.get<T>(key) ?? this.remember(key, decide());
+  }
+
   remember<T>(key: string, answer: Promise<T>): Promise<T> {
     this.answers.set(key, answer);
     answer.catch(() => {

@@ -26,9 +26,7 @@ export async function answerReserve({
   const request = parseReservationRequest(raw);
   assertPartition(ctx, owner, request.env, request.customer);
   const key = decisionKey("reserve", request.env, request.customer, request.id);
-  const earlier = ctx.decisions.get<ReservationReply>(key);
-  if (earlier) return earlier;
-  return ctx.decisions.remember(key, holdUnits({ ctx, owner, request }));
+  return ctx.decisions.once(key, () => holdUnits({ ctx, owner, request }));
 }
 
 async function holdUnits({
