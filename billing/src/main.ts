@@ -43,7 +43,14 @@ async function main(): Promise<void> {
     if (stopping || busy) return;
     busy = true;
     try {
-      await runDueJobs({ pool, clock: systemClock, handlers: jobHandlers, clockId: null, until: systemClock.now() });
+      await runDueJobs({
+        pool,
+        clock: systemClock,
+        handlers: jobHandlers,
+        clockId: null,
+        until: systemClock.now(),
+        pipeline,
+      });
       await publishDefinitions({ pool, clock: systemClock, store: definitions });
     } catch (error) {
       log.error({ err: error }, "background work failed");

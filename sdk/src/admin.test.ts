@@ -141,7 +141,13 @@ describe("a customer's life on a test clock", () => {
       currentPeriodEnd: "2026-02-05T00:00:00.000Z",
       cancelAtPeriodEnd: false,
     });
-    expect([invoice, checkoutUrl]).toEqual([null, null]);
+    // The first period is billed in advance: the fixed fee and the one seat.
+    expect(invoice).toMatchObject({ billingReason: "subscription_create", status: "open", total: "45.00" });
+    expect(invoice?.lines.map((line) => [line.type, line.amount])).toEqual([
+      ["fixed", "20.00"],
+      ["seats", "25.00"],
+    ]);
+    expect(checkoutUrl).toBeNull();
     subscriptionId = subscription.id;
     const acme = await lumen.admin.customers.get("acme");
     expect(acme.currency).toBe("USD");
@@ -227,7 +233,9 @@ describe("usage", () => {
     });
     expect(series.points).toEqual([]);
     expect((await lumen.admin.events.list({ customer: "acme", limit: 5 })).hasMore).toBe(false);
-    expect(aggregator.asked.map((question) => question.operation)).toEqual(["usage.timeseries", "usage.events"]);
+    expect(
+      aggregator.asked.map((question) => question.operation).filter((operation) => operation !== "usage.period_totals"),
+    ).toEqual(["usage.timeseries", "usage.events"]);
   });
 });
 
@@ -286,6 +294,52 @@ describe("grants, overrides and the authoritative check", () => {
       allowed: false,
       reason: "customer_not_found",
     });
+  });
+});
+
+describe("invoices, credit notes, discounts and the credit balance", () => {
+  it("lists, reads, previews, renders and settles invoices", async () => {
+    await expect(
+      lumen.admin.settings.putInvoices({ seller: { name: "Acme AI Ltd" }, gracePeriodSeconds: 600 }),
+    ).resolves.toMatchObject({ gracePeriodSeconds: 600, seller: { name: "Acme AI Ltd" } });
+    expect((await lumen.admin.settings.getInvoices()).seller.name).toBe("Acme AI Ltd");
+    const invoices = [];
+    for await (const invoice of lumen.admin.invoices.listAll({ customer: "acme", limit: 1 })) invoices.push(invoice);
+    expect(invoices.length).toBeGreaterThanOrEqual(2);
+    const first = invoices.at(-1)!;
+    expect(first.billingReason).toBe("subscription_create");
+    await expect(lumen.admin.invoices.get(first.id)).resolves.toMatchObject({ id: first.id, total: "45.00" });
+    const pdf = await lumen.admin.invoices.pdf(first.id);
+    expect(new TextDecoder().decode(pdf.slice(0, 5))).toBe("%PDF-");
+    const upcoming = await lumen.admin.invoices.upcoming("acme");
+    expect(upcoming).toMatchObject({ id: null, customer: "acme", currency: "USD" });
+
+    // The period closed by the clock's advance: final after its grace period.
+    const cycle = invoices[0]!;
+    expect(cycle).toMatchObject({ billingReason: "subscription_cycle", status: "open" });
+    expect(cycle.number).toMatch(/^INV-/);
+    await expect(lumen.admin.invoices.finalize(cycle.id)).rejects.toMatchObject({ code: "conflict" });
+    await expect(lumen.admin.invoices.pay(first.id)).resolves.toMatchObject({ status: "paid", amountPaid: "45.00" });
+    const note = await lumen.admin.creditNotes.create(first.id, { amount: "5.00", reason: "order_change" });
+    expect(note).toMatchObject({ amount: "5.00", refund: "credit_balance" });
+    await expect(lumen.admin.creditNotes.get(note.id)).resolves.toEqual(note);
+    expect((await lumen.admin.creditNotes.list(first.id)).data).toEqual([note]);
+    expect((await lumen.admin.creditBalance.get("acme")).balance).toBe("5.00");
+    await expect(lumen.admin.invoices.markUncollectible(cycle.id)).resolves.toMatchObject({ status: "uncollectible" });
+    await expect(lumen.admin.invoices.void(cycle.id)).resolves.toMatchObject({ status: "void" });
+    await expect(lumen.admin.invoices.void(first.id)).rejects.toMatchObject({ code: "conflict", status: 409 });
+  });
+
+  it("applies coupons as customer discounts and adjusts the credit balance", async () => {
+    await lumen.admin.coupons.create({ id: "tour10", percentOff: 10, duration: "forever" });
+    const discount = await lumen.admin.discounts.apply("acme", { coupon: "tour10" });
+    expect((await lumen.admin.discounts.list("acme")).data.map((entry) => entry.id)).toContain(discount.id);
+    await lumen.admin.discounts.remove("acme", discount.id);
+    await expect(lumen.admin.coupons.get("tour10")).resolves.toMatchObject({ id: "tour10" });
+    expect((await lumen.admin.coupons.list()).data.map((coupon) => coupon.id)).toContain("tour10");
+    await lumen.admin.coupons.archive("tour10");
+    await lumen.admin.creditBalance.adjust("acme", { amount: "1.00", description: "goodwill" });
+    expect((await lumen.admin.creditBalance.get("acme")).balance).toBe("6.00");
   });
 });
 

@@ -1,7 +1,9 @@
 import { AuditLogApi } from "./admin-audit";
 import { FeaturesApi, PlansApi } from "./admin-catalog";
+import { CouponsApi, CreditBalanceApi, DiscountsApi } from "./admin-coupons";
 import { CustomersApi, EntitiesApi } from "./admin-customers";
 import { GrantsApi, OverridesApi } from "./admin-grants";
+import { CreditNotesApi, InvoicesApi, SettingsApi } from "./admin-invoices";
 import { SubscriptionsApi, TestClocksApi } from "./admin-subscriptions";
 import { EventsApi, UsageApi } from "./admin-usage";
 import type { CheckResponse } from "./sidecar-types";
@@ -24,6 +26,12 @@ export class Admin {
   readonly auditLog: AuditLogApi;
   readonly usage: UsageApi;
   readonly events: EventsApi;
+  readonly coupons: CouponsApi;
+  readonly discounts: DiscountsApi;
+  readonly creditBalance: CreditBalanceApi;
+  readonly invoices: InvoicesApi;
+  readonly creditNotes: CreditNotesApi;
+  readonly settings: SettingsApi;
   readonly #transport: Transport;
 
   constructor(transport: Transport) {
@@ -39,6 +47,12 @@ export class Admin {
     this.auditLog = new AuditLogApi(transport);
     this.usage = new UsageApi(transport);
     this.events = new EventsApi(transport);
+    this.coupons = new CouponsApi(transport);
+    this.discounts = new DiscountsApi(transport);
+    this.creditBalance = new CreditBalanceApi(transport);
+    this.invoices = new InvoicesApi(transport);
+    this.creditNotes = new CreditNotesApi(transport);
+    this.settings = new SettingsApi(transport);
   }
 
   /**

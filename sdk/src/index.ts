@@ -1,8 +1,37 @@
 export type { Admin } from "./admin";
 export type { AuditLogApi } from "./admin-audit";
 export type { FeaturesApi, PlansApi } from "./admin-catalog";
+export type {
+  AdjustCreditBalanceParams,
+  ApplyDiscountParams,
+  Coupon,
+  CouponDuration,
+  CouponsApi,
+  CreateCouponParams,
+  CreditBalance,
+  CreditBalanceApi,
+  CreditBalanceTransaction,
+  CreditBalanceTransactionType,
+  Discount,
+  DiscountsApi,
+} from "./admin-coupons";
 export type { CustomersApi, EntitiesApi } from "./admin-customers";
 export type { GrantsApi, OverridesApi } from "./admin-grants";
+export type {
+  CreateCreditNoteParams,
+  CreditNote,
+  CreditNotesApi,
+  Invoice,
+  InvoiceLine,
+  InvoiceLineType,
+  InvoiceSettings,
+  InvoiceSettingsParams,
+  InvoiceStatus,
+  InvoicesApi,
+  ListInvoicesParams,
+  SettingsApi,
+  UpcomingInvoice,
+} from "./admin-invoices";
 export type { SubscriptionsApi, TestClocksApi } from "./admin-subscriptions";
 export type {
   BatchResult,

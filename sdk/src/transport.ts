@@ -58,16 +58,19 @@ export class Transport {
     path,
     query,
     body,
+    accept = "application/json",
     options = {},
   }: {
     method: HttpMethod;
     path: string;
     query?: Record<string, QueryValue>;
     body?: unknown;
+    /** Another type than JSON (`application/pdf`) answers the body's bytes as a Uint8Array. */
+    accept?: string;
     options?: RequestOptions | undefined;
   }): Promise<T> {
     const url = this.#config.baseUrl + path + queryString(query);
-    const headers: Record<string, string> = { accept: "application/json" };
+    const headers: Record<string, string> = { accept };
     if (this.#config.secretKey) headers.authorization = `Bearer ${this.#config.secretKey}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     if (method === "POST") headers["idempotency-key"] = options.idempotencyKey ?? crypto.randomUUID();
@@ -100,6 +103,9 @@ export class Transport {
     let text: string;
     try {
       response = await this.#config.fetch(url, { ...init, signal: controller.signal });
+      if (response.ok && init.headers.accept !== "application/json") {
+        return { ok: true, value: new Uint8Array(await response.arrayBuffer()) as T };
+      }
       text = await response.text();
     } catch (cause) {
       // The caller's own cancellation is final and keeps its reason; anything else is the network's fault.

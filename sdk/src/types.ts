@@ -1,3 +1,4 @@
+import type { Invoice } from "./admin-invoices";
 /**
  * Request and response shapes of the billing API, written by hand from its schemas (billing/src/**\/schemas.ts
  * and the serializers). Field names are camelCase as on the wire; times are ISO 8601 strings in UTC; money
@@ -415,8 +416,8 @@ export interface AttachParams {
 
 export interface AttachResult {
   subscription: Subscription;
-  /** The invoice issued by the attach; null until invoicing ships, so typed loosely for now. */
-  invoice: JsonObject | null;
+  /** The invoice the attach issued: a new subscription's first period, or the proration of a change made now. */
+  invoice: Invoice | null;
   /** Where the customer completes checkout when a payment provider needs a payment method. */
   checkoutUrl: string | null;
 }

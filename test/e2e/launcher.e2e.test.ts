@@ -70,7 +70,9 @@ describe("npm start, driven through the SDK", () => {
       "subscription.created",
       "subscription.trial_ended",
       "subscription.renewed",
+      "invoice.finalized",
       "subscription.renewed",
+      "invoice.finalized",
     ]);
     expect(history.data.filter((entry) => entry.type === "subscription.renewed").map((entry) => entry.at)).toEqual([
       "2026-01-15T00:00:00.000Z",

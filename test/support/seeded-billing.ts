@@ -1,21 +1,30 @@
 import { afterAll, beforeAll } from "vitest";
 import { startTestBilling, type TestBilling } from "./billing";
+import { startFakeAggregator } from "./fake-aggregator";
+import { startTestPipeline, type TestPipeline } from "./pipeline";
 import { seedCatalog } from "./scenario";
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
- * A billing API with the seeded catalog for one test file: started before its tests, closed after them.
+ * A billing API with the seeded catalog for one test file: started before its tests, closed after them. Its
+ * pipeline is a stream of the file's own with a fake aggregator that knows no usage (period closes count none).
  * `call` answers any status; `ok` throws unless the answer is 200 and returns the body.
  */
 export function useSeededBilling() {
   let billing: TestBilling | undefined;
+  let pipeline: TestPipeline | undefined;
+  let aggregator: ReturnType<typeof startFakeAggregator> | undefined;
   beforeAll(async () => {
-    billing = await startTestBilling();
+    pipeline = await startTestPipeline();
+    aggregator = startFakeAggregator(pipeline.nats, pipeline.names);
+    billing = await startTestBilling({ pipeline: pipeline.client });
     await seedCatalog(billing);
   });
   afterAll(async () => {
     await billing?.close();
+    aggregator?.stop();
+    await pipeline?.close();
   });
   const current = () => {
     if (!billing) throw new Error("useSeededBilling: the billing API is not started yet (use it inside tests)");

@@ -117,6 +117,7 @@ export async function advanceTestClock({
       env: ctx.env,
       until: parsed.frozenTime,
       stopOnFailure: true,
+      ...(ctx.pipeline ? { pipeline: ctx.pipeline } : {}),
     });
     const first = failed[0];
     if (first) {

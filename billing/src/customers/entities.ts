@@ -1,9 +1,13 @@
 import { LumenError, notFound } from "@lumen/core";
+import { loadPlanVersion } from "../catalog/plan-record";
 import { customerNow } from "../clocks/customer-time";
 import { db, type EngineContext, withTransaction } from "../context";
 import { enqueueOutbox } from "../definitions/enqueue-outbox";
 import { recordHistory } from "../history/record-history";
 import { type ListQuery, listQuery, toListResult } from "../http/list-query";
+import { invoiceSeatChange } from "../invoices/change-invoices";
+import type { InvoiceView } from "../invoices/invoice-view";
+import { listLiveSubscriptions } from "../subscriptions/subscription-record";
 import { loadCustomer } from "./customer-record";
 import { type CreateEntityInput, createEntityInput } from "./schemas";
 
@@ -96,7 +100,15 @@ export async function createEntity({
     });
     // The entities bucket maps the seat to its customer (the SDK's `userId`), once this commits.
     await enqueueOutbox(ctx, "entity", entity.id);
-    return { ...entity, level: await gaugeLevel(ctx, customer.id, parsed.feature) };
+    const level = await gaugeLevel(ctx, customer.id, parsed.feature);
+    const invoice = await invoiceLevelChange(ctx, {
+      customerId: customer.id,
+      feature: parsed.feature,
+      level,
+      change: 1,
+      now,
+    });
+    return { ...entity, level, invoice };
   });
 }
 
@@ -151,8 +163,37 @@ export async function deleteEntity({
       after: entity,
     });
     await enqueueOutbox(ctx, "entity", entityId);
-    return { ...entity, deleted: true, level: await gaugeLevel(ctx, customerId, row.feature) };
+    const level = await gaugeLevel(ctx, customerId, row.feature);
+    const invoice = await invoiceLevelChange(ctx, { customerId, feature: row.feature, level, change: -1, now });
+    return { ...entity, deleted: true, level, invoice };
   });
+}
+
+/** Prorates a seat added or removed on every live subscription whose plan prices the gauge (PRODUCT §7). */
+async function invoiceLevelChange(
+  ctx: EngineContext,
+  {
+    customerId,
+    feature,
+    level,
+    change,
+    now,
+  }: { customerId: string; feature: string; level: number; change: number; now: Date },
+): Promise<InvoiceView | null> {
+  let invoice: InvoiceView | null = null;
+  for (const sub of await listLiveSubscriptions(ctx, customerId)) {
+    const plan = await loadPlanVersion(ctx, sub.plan, sub.planVersion);
+    const made = await invoiceSeatChange(ctx, {
+      sub,
+      plan,
+      feature,
+      levelBefore: level - change,
+      levelAfter: level,
+      now,
+    });
+    invoice ??= made;
+  }
+  return invoice;
 }
 
 /** The customer's level of a gauge feature: its active entities. */

@@ -3,7 +3,19 @@ import { enqueueOutbox } from "../definitions/enqueue-outbox";
 
 export interface HistoryInput {
   customerId: string | null;
-  objectType: "plan" | "feature" | "customer" | "entity" | "subscription" | "test_clock" | "grant" | "override";
+  objectType:
+    | "plan"
+    | "feature"
+    | "customer"
+    | "entity"
+    | "subscription"
+    | "test_clock"
+    | "grant"
+    | "override"
+    | "invoice"
+    | "credit_note"
+    | "discount"
+    | "credit_balance";
   objectId: string;
   /** `subscription.created`, `seat.added`, `plan.version_created`, … */
   type: string;

@@ -1,7 +1,10 @@
+import { FINALIZE_JOB } from "../invoices/close-period";
+import { runFinalizeJob } from "../invoices/invoice-actions";
 import { RENEWAL_JOB, runRenewalJob } from "../subscriptions/renewal-job";
 import type { JobHandler } from "./run-due-jobs";
 
 /** Every kind of due work billing runs, by job type. */
 export const jobHandlers: Record<string, JobHandler> = {
   [RENEWAL_JOB]: runRenewalJob,
+  [FINALIZE_JOB]: runFinalizeJob,
 };

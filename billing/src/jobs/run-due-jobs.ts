@@ -2,6 +2,7 @@ import type { Clock } from "@lumen/core";
 import type { EngineContext, Env } from "../context";
 import type { Pool } from "../db/pool";
 import { enqueueOutbox } from "../definitions/enqueue-outbox";
+import type { PipelineClient } from "../pipeline/pipeline-client";
 
 export interface Job {
   id: number;
@@ -44,8 +45,11 @@ export async function runDueJobs({
   until,
   limit = Number.POSITIVE_INFINITY,
   stopOnFailure = false,
+  pipeline,
 }: {
   pool: Pool;
+  /** The metering pipeline: period closes read usage through it. */
+  pipeline?: PipelineClient;
   clock: Clock;
   handlers: Record<string, JobHandler>;
   clockId: string | null;
@@ -83,7 +87,14 @@ export async function runDueJobs({
         payload: row.payload,
         attempts: row.attempts,
       };
-      const ctx: EngineContext = { pool, tx: client, env: job.env, clock, actor: "system" };
+      const ctx: EngineContext = {
+        pool,
+        tx: client,
+        env: job.env,
+        clock,
+        actor: "system",
+        ...(pipeline ? { pipeline } : {}),
+      };
       if (job.clockId) {
         await client.query(
           "UPDATE test_clocks SET frozen_time = GREATEST(frozen_time, $3) WHERE env = $1 AND id = $2",

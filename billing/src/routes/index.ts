@@ -2,8 +2,10 @@ import type { LumenApp } from "../http/app";
 import { registerAuditRoutes } from "./audit-routes";
 import { registerCatalogRoutes } from "./catalog-routes";
 import { registerCheckRoutes } from "./check-routes";
+import { registerCouponRoutes } from "./coupon-routes";
 import { registerCustomerRoutes } from "./customer-routes";
 import { registerGrantRoutes } from "./grant-routes";
+import { registerInvoiceRoutes } from "./invoice-routes";
 import { registerSubscriptionRoutes } from "./subscription-routes";
 import { registerUsageRoutes } from "./usage-routes";
 
@@ -15,4 +17,6 @@ export function registerRoutes(app: LumenApp): void {
   registerUsageRoutes(app);
   registerGrantRoutes(app);
   registerCheckRoutes(app);
+  registerInvoiceRoutes(app);
+  registerCouponRoutes(app);
 }

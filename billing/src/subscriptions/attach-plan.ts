@@ -8,6 +8,7 @@ import { db, type EngineContext, withTransaction } from "../context";
 import { loadCustomer } from "../customers/customer-record";
 import { updateCustomer } from "../customers/update-customer";
 import { recordHistory } from "../history/record-history";
+import { invoiceNewSubscription, invoicePlanChange, type ProrationBehavior } from "../invoices/change-invoices";
 import { type AttachDecision, computeAttach } from "./compute-attach";
 import { scheduleRenewal } from "./renewal-job";
 import { type AttachInput, attachInput } from "./schemas";
@@ -66,7 +67,40 @@ export async function attachPlan({ ctx, input }: { ctx: EngineContext; input: At
       await updateCustomer({ ctx, id: customer.id, input: { currency } });
     }
     const subscription = await executeAttach(ctx, decision, now, customer.testClockId);
-    return { subscription: serializeSubscription(subscription), invoice: null, checkoutUrl: null };
+    const invoice = await invoiceAttach(ctx, { decision, target, livePlans, now, input: parsed });
+    return { subscription: serializeSubscription(subscription), invoice, checkoutUrl: null };
+  });
+}
+
+/** What the attach bills now: a new subscription's first period, or the proration of a change that takes effect now. */
+async function invoiceAttach(
+  ctx: EngineContext,
+  {
+    decision,
+    target,
+    livePlans,
+    now,
+    input,
+  }: {
+    decision: AttachDecision;
+    target: PlanVersion;
+    livePlans: Map<string, PlanVersion>;
+    now: Date;
+    input: { prorationBehavior?: ProrationBehavior };
+  },
+) {
+  if (decision.kind === "create") return invoiceNewSubscription(ctx, { sub: decision.subscription, plan: target, now });
+  if (decision.kind !== "change_now") return null;
+  const fromPlan = livePlans.get(decision.before.id);
+  if (!fromPlan) throw new Error(`plan of subscription ${decision.before.id} not loaded`);
+  return invoicePlanChange(ctx, {
+    before: decision.before,
+    after: decision.after,
+    fromPlan,
+    toPlan: target,
+    // PRODUCT §6: upgrades are invoiced at once; a downgrade made now credits the next invoice.
+    behavior: input.prorationBehavior ?? (decision.direction === "upgrade" ? "always_invoice" : "create_prorations"),
+    now,
   });
 }
 

@@ -1,7 +1,14 @@
-import { LumenError } from "@lumen/core";
+import { computePlanChangeProration, LumenError } from "@lumen/core";
+import { loadFeatureCatalog } from "../catalog/features";
+import { loadPlanVersion } from "../catalog/plan-record";
 import { customerNow } from "../clocks/customer-time";
-import { type EngineContext, withTransaction } from "../context";
+import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
+import { recurringAmountOf } from "../invoices/advance-lines";
+import type { ProrationBehavior } from "../invoices/change-invoices";
+import { closeSubscriptionPeriod } from "../invoices/close-period";
+import { loadLevels } from "../invoices/levels";
+import { addPendingItems } from "../invoices/pending-items";
 import { attachGroupDefault } from "./attach-group-default";
 import { lockSubscription } from "./lock-subscription";
 import { type CancelInput, cancelInput } from "./schemas";
@@ -30,6 +37,8 @@ export async function cancelSubscription({
         ? { ...sub, status: "canceled", canceledAt: now, endedAt: now, cancelAtPeriodEnd: false, scheduledChange: null }
         : { ...sub, cancelAtPeriodEnd: true, canceledAt: now, scheduledChange: null };
     const next = { ...after, version: sub.version + 1, updatedAt: now };
+    if (parsed.when === "now")
+      await closeCanceledPeriod(ctx, { sub, now, behavior: parsed.prorationBehavior ?? "none" });
     await updateSubscription(ctx, next);
     await recordHistory(ctx, {
       customerId: sub.customer,
@@ -42,6 +51,60 @@ export async function cancelSubscription({
     });
     if (next.endedAt && fallBackToDefault) await attachGroupDefault(ctx, next);
     return serializeSubscription(next);
+  });
+}
+
+/**
+ * A cancel now ends the period now: its usage so far is invoiced (a draft for the grace period, like any close),
+ * with a credit for the unused time of what was paid in advance unless `prorationBehavior` is `none` (the default).
+ */
+async function closeCanceledPeriod(
+  ctx: EngineContext,
+  { sub, now, behavior }: { sub: Subscription; now: Date; behavior: ProrationBehavior },
+): Promise<void> {
+  const plan = await loadPlanVersion(ctx, sub.plan, sub.planVersion);
+  const trial = sub.status === "trialing";
+  if (behavior !== "none" && !trial) {
+    const features = await loadFeatureCatalog(ctx);
+    const levels = await loadLevels(ctx, sub.customer);
+    const credit = computePlanChangeProration({
+      from: { name: plan.definition.name, amount: recurringAmountOf({ plan, features, levels }) },
+      to: null,
+      periodStart: sub.currentPeriodStart.getTime(),
+      periodEnd: sub.currentPeriodEnd.getTime(),
+      at: now.getTime(),
+      currency: plan.definition.currency,
+    });
+    await addPendingItems(ctx, {
+      customerId: sub.customer,
+      subscriptionId: sub.id,
+      currency: plan.definition.currency,
+      lines: credit.map((line) => ({
+        type: "proration",
+        description: line.description,
+        feature: null,
+        entity: null,
+        plan: plan.plan,
+        quantity: line.quantity,
+        unitAmount: line.unitAmount,
+        amount: line.amount,
+        periodStart: new Date(line.periodStart),
+        periodEnd: new Date(line.periodEnd),
+      })),
+    });
+  }
+  const { rows } = await db(ctx).query<{ test_clock_id: string | null }>(
+    "SELECT test_clock_id FROM customers WHERE env = $1 AND id = $2",
+    [ctx.env, sub.customer],
+  );
+  await closeSubscriptionPeriod(ctx, {
+    sub,
+    plan,
+    periodStart: sub.currentPeriodStart,
+    periodEnd: now,
+    next: null,
+    trial,
+    clockId: rows[0]?.test_clock_id ?? null,
   });
 }
 

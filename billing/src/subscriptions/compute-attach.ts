@@ -59,7 +59,9 @@ export function computeAttach(setup: AttachSetup): AttachDecision {
     };
     return { kind: "change_scheduled", before: current, after, direction };
   }
-  const switched = switchPlanNow({ current, currentPlan, target, now: setup.now });
+  // Leaving a free plan for a paid one starts a new billing period now, as Stripe does: nothing to prorate against.
+  const fromFree = setup.monthlyAmountOf(currentPlan).isZero() && !setup.monthlyAmountOf(target).isZero();
+  const switched = switchPlanNow({ current, currentPlan, target, now: setup.now, restart: fromFree });
   // Moving to a plan with a trial (say from the free default) starts that plan's trial now, once.
   const trial = current.status === "trialing" ? null : trialOf(setup);
   const after: Subscription = trial
@@ -82,15 +84,18 @@ export function switchPlanNow({
   currentPlan,
   target,
   now,
+  restart = false,
 }: {
   current: Subscription;
   currentPlan: PlanVersion;
   target: PlanVersion;
   now: Date;
+  /** Start a new period now whatever the intervals (from a free plan to a paid one). */
+  restart?: boolean;
 }): Subscription {
   const interval = target.definition.interval;
   // A trial keeps its end; otherwise only a change of interval restarts the period (as Stripe does).
-  const keepsPeriod = current.status === "trialing" || currentPlan.definition.interval === interval;
+  const keepsPeriod = !restart && (current.status === "trialing" || currentPlan.definition.interval === interval);
   const anchor = keepsPeriod ? current.billingAnchor : now;
   return {
     ...current,

@@ -1,6 +1,7 @@
 import { loadPlanVersion } from "../catalog/plan-record";
 import type { EngineContext } from "../context";
 import { recordHistory } from "../history/record-history";
+import { closeSubscriptionPeriod } from "../invoices/close-period";
 import type { Job } from "../jobs/run-due-jobs";
 import { scheduleJob } from "../jobs/schedule-job";
 import { attachGroupDefault } from "./attach-group-default";
@@ -33,6 +34,16 @@ export async function runRenewalJob(ctx: EngineContext, job: Job): Promise<void>
     ? await loadPlanVersion(ctx, sub.scheduledChange.plan, sub.scheduledChange.planVersion)
     : null;
   const { after, events } = computeRenewal({ sub, currentPlan, nextPlan });
+  // The period invoice first: it reads the customer as it was during the period that ended.
+  await closeSubscriptionPeriod(ctx, {
+    sub,
+    plan: currentPlan,
+    periodStart: sub.currentPeriodStart,
+    periodEnd: sub.currentPeriodEnd,
+    next: after.endedAt ? null : { sub: after, plan: nextPlan ?? currentPlan },
+    trial: sub.status === "trialing",
+    clockId: job.clockId,
+  });
   await updateSubscription(ctx, after);
   for (const type of events) {
     await recordHistory(ctx, {

@@ -142,7 +142,8 @@ describe("test clocks", () => {
     const clock = await clockedCustomer("c-renew", "2026-01-31T00:00:00Z");
     const { subscription } = await ok("POST", "/v1/attach", { customer: "c-renew", plan: "pro" });
     const advanced = await ok("POST", `/v1/test-clocks/${clock}/advance`, { frozenTime: "2026-05-15T00:00:00Z" });
-    expect(advanced.jobsRun).toBe(3);
+    // Three renewals, each closing its period with an invoice finalized after the grace period.
+    expect(advanced.jobsRun).toBe(6);
     expect(advanced.frozenTime).toBe("2026-05-15T00:00:00.000Z");
     const after = await ok("GET", `/v1/subscriptions/${subscription.id}`);
     expect(after.currentPeriodStart).toBe("2026-04-30T00:00:00.000Z");

@@ -35,6 +35,8 @@ export interface InvoiceTotals {
   creditApplied: Decimal;
   amountDue: Decimal;
   lines: LineTotals[];
+  /** What each discount took off, by discount id (0 when it found nothing to apply to). */
+  discountAmounts: Map<string, Decimal>;
 }
 
 /**
@@ -58,7 +60,9 @@ export function computeInvoiceTotals({
   taxOf?: (line: TotalsLine, net: Decimal) => Decimal;
 }): InvoiceTotals {
   const discounted = new Map<string, Decimal>(lines.map((line) => [line.id, new Decimal(0)]));
+  const discountAmounts = new Map<string, Decimal>();
   for (const discount of discounts) {
+    discountAmounts.set(discount.id, new Decimal(0));
     const eligible = lines.filter(
       (line) =>
         line.type !== "proration" &&
@@ -71,6 +75,7 @@ export function computeInvoiceTotals({
       ? roundMoney(base.times(discount.percentOff).dividedBy(100), currency)
       : roundMoney(discount.amountOff ?? new Decimal(0), currency);
     const amount = Decimal.min(base, Decimal.max(0, wanted));
+    discountAmounts.set(discount.id, amount);
     const shares = spread(amount, left, currency);
     eligible.forEach((line, index) => {
       discounted.set(line.id, discounted.get(line.id)!.plus(shares[index]!));
@@ -98,6 +103,7 @@ export function computeInvoiceTotals({
     creditApplied,
     amountDue: total.minus(creditApplied),
     lines: totals,
+    discountAmounts,
   };
 }
 

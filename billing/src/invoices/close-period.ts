@@ -1,0 +1,215 @@
+import { Decimal, type Ledger, type PeriodTotalsRequest, type PeriodTotalsResult, QUERY_OPERATIONS } from "@lumen/core";
+import { loadFeatureCatalog } from "../catalog/features";
+import type { PlanVersion } from "../catalog/plan-record";
+import { db, type EngineContext } from "../context";
+import { loadCustomer } from "../customers/customer-record";
+import { buildCustomerDefinition } from "../definitions/build-customer-definition";
+import { scheduleJob } from "../jobs/schedule-job";
+import { requirePipeline } from "../pipeline/pipeline-client";
+import type { Subscription } from "../subscriptions/subscription-record";
+import { advanceLinesOf } from "./advance-lines";
+import { type DraftLine, type Invoice, insertInvoice, newInvoice } from "./invoice-record";
+import { loadInvoiceSettings } from "./invoice-settings";
+import type { CustomerDetails } from "./invoice-view";
+import { loadLevels } from "./levels";
+import { claimPendingItems } from "./pending-items";
+import { computeUsageCharges, usageRangesOf } from "./usage-charges";
+
+export const FINALIZE_JOB = "invoice.finalize";
+
+/** What one period close bills: the period that ended, and what starts after it (null when the subscription ends). */
+export interface CloseInput {
+  sub: Subscription;
+  /** The plan in force at the period's end: it prices the period's usage. */
+  plan: PlanVersion;
+  periodStart: Date;
+  periodEnd: Date;
+  /** The subscription and plan of the period that starts, for its advance lines; null when it ended. */
+  next: { sub: Subscription; plan: PlanVersion } | null;
+  /** The ended period was a free trial: its usage is not charged. */
+  trial: boolean;
+  clockId: string | null;
+}
+
+/**
+ * Closes a subscription's period (PRODUCT §7): one draft invoice with the ended period's usage beyond the
+ * allowances (arrears), the advance lines of the period that starts, and the subscription's pending prorations.
+ * It stays a draft for the grace period (late events still count; the finalize job recounts the usage), then is
+ * finalized. The close key (subscription, period start) makes it exactly once: a second close inserts nothing.
+ * No lines, no invoice (a free plan's periods). Runs in the caller's transaction.
+ */
+export async function closeSubscriptionPeriod(ctx: EngineContext, input: CloseInput): Promise<Invoice | null> {
+  const { sub, plan, periodStart, periodEnd, next } = input;
+  const closeKey = `${sub.id}:${periodStart.toISOString()}`;
+  const { rows: done } = await db(ctx).query("SELECT 1 FROM invoices WHERE env = $1 AND close_key = $2", [
+    ctx.env,
+    closeKey,
+  ]);
+  if (done.length > 0) return null;
+  const features = await loadFeatureCatalog(ctx);
+  const usage = input.trial
+    ? { lines: [] as DraftLine[], closingLedgers: null }
+    : await usageLinesOf(ctx, { customerId: sub.customer, plan, periodStart, periodEnd });
+  const { rows: earlier } = await db(ctx).query(
+    "SELECT 1 FROM invoices WHERE env = $1 AND subscription_id = $2 AND status <> 'void' LIMIT 1",
+    [ctx.env, sub.id],
+  );
+  const advance = next
+    ? advanceLinesOf({
+        plan: next.plan,
+        features,
+        levels: await loadLevels(ctx, sub.customer),
+        anchor: next.sub.billingAnchor,
+        periodStart: next.sub.currentPeriodStart,
+        periodEnd: next.sub.currentPeriodEnd,
+        // A trial's first paid period: its one-time items bill now.
+        first: earlier.length === 0,
+      })
+    : [];
+  const pending = await claimPendingItems(ctx, { customerId: sub.customer, subscriptionId: sub.id });
+  const lines = [...usage.lines, ...advance, ...pending.lines];
+  if (lines.length === 0) return null;
+  const settings = await loadInvoiceSettings(ctx);
+  const finalizeAt = new Date(periodEnd.getTime() + settings.gracePeriodSeconds * 1000);
+  const invoice = newInvoice({
+    customer: sub.customer,
+    subscription: sub.id,
+    billingReason: "subscription_cycle",
+    currency: plan.definition.currency,
+    periodStart,
+    periodEnd,
+    lines,
+    closeKey,
+    closingLedgers: usage.closingLedgers,
+    usagePlan: input.trial ? null : { plan: plan.plan, version: plan.version },
+    customerDetails: await customerDetailsOf(ctx, sub.customer),
+    createdAt: periodEnd,
+    finalizeAt,
+  });
+  if (!(await insertInvoice(ctx, invoice))) return null;
+  await pending.markInvoiced(invoice.id);
+  await scheduleJob(ctx, {
+    key: `finalize:${ctx.env}:${invoice.id}`,
+    type: FINALIZE_JOB,
+    runAt: finalizeAt,
+    clockId: input.clockId,
+    payload: { invoice: invoice.id },
+  });
+  return invoice;
+}
+
+/**
+ * The usage lines of the period, from the rollups once the pipeline has applied everything received until now
+ * (the aggregators' watermark), priced by the plan in force at the period's end; plus the burn state at the next
+ * period's start, for the next close.
+ */
+export async function usageLinesOf(
+  ctx: EngineContext,
+  {
+    customerId,
+    plan,
+    periodStart,
+    periodEnd,
+    waitForPipeline = true,
+  }: { customerId: string; plan: PlanVersion; periodStart: Date; periodEnd: Date; waitForPipeline?: boolean },
+): Promise<{ lines: DraftLine[]; closingLedgers: Ledger[] | null }> {
+  if (periodEnd.getTime() <= periodStart.getTime()) return { lines: [], closingLedgers: null };
+  const definition = await buildCustomerDefinition(ctx, customerId, 0);
+  const ranges = usageRangesOf({
+    definition,
+    plan: plan.definition,
+    periodStart: periodStart.getTime(),
+    periodEnd: periodEnd.getTime(),
+  });
+  if (ranges.length === 0) return { lines: [], closingLedgers: null };
+  const totals = await fetchTotals(ctx, { customer: customerId, ranges, waitForPipeline });
+  const charges = computeUsageCharges({
+    definition,
+    plan: plan.definition,
+    planId: plan.plan,
+    currency: plan.definition.currency,
+    periodStart: periodStart.getTime(),
+    periodEnd: periodEnd.getTime(),
+    totals: (from, to) => totals.get(`${from}:${to}`) ?? [],
+    openingLedgers: await openingLedgersOf(ctx, { customerId, periodStart }),
+    featureNames: await featureNamesOf(ctx),
+  });
+  return {
+    lines: charges.lines.map((line) => ({
+      type: "usage",
+      description: line.description,
+      feature: line.feature,
+      entity: line.entity,
+      plan: plan.plan,
+      quantity: line.quantity,
+      unitAmount: line.unitAmount,
+      amount: line.amount,
+      periodStart: new Date(line.periodStart),
+      periodEnd: new Date(line.periodEnd),
+    })),
+    closingLedgers: charges.closingLedgers,
+  };
+}
+
+async function fetchTotals(
+  ctx: EngineContext,
+  {
+    customer,
+    ranges,
+    waitForPipeline,
+  }: { customer: string; ranges: { from: number; to: number }[]; waitForPipeline: boolean },
+): Promise<Map<string, PeriodTotalsResult["totals"]>> {
+  const pipeline = requirePipeline(ctx.pipeline);
+  // Everything the pipeline received until now (wall clock) counts: a test clock's events too.
+  const waitUntil = waitForPipeline ? Date.now() : null;
+  const results = await Promise.all(
+    ranges.map(async ({ from, to }) => {
+      const request: PeriodTotalsRequest = { env: ctx.env, customer, from, to, waitUntil };
+      const result = await pipeline.request<PeriodTotalsResult>(
+        pipeline.names.querySubject(QUERY_OPERATIONS.periodTotals),
+        request,
+      );
+      return [`${from}:${to}`, result.totals] as const;
+    }),
+  );
+  return new Map(results);
+}
+
+/** The burn state at the period's start: kept by the previous close, else the owner's snapshot's. */
+async function openingLedgersOf(
+  ctx: EngineContext,
+  { customerId, periodStart }: { customerId: string; periodStart: Date },
+): Promise<Ledger[]> {
+  const { rows } = await db(ctx).query<{ closing_ledgers: Ledger[] }>(
+    `SELECT closing_ledgers FROM invoices WHERE env = $1 AND customer_id = $2 AND closing_ledgers IS NOT NULL
+       AND period_end <= $3 ORDER BY period_end DESC LIMIT 1`,
+    [ctx.env, customerId, periodStart],
+  );
+  if (rows[0]) return rows[0].closing_ledgers;
+  if (!ctx.pipeline) return [];
+  const snapshot = await ctx.pipeline.snapshot(ctx.env, customerId);
+  return (snapshot?.ledgers ?? []).filter((ledger) => ledger.periodStart <= periodStart.getTime());
+}
+
+async function featureNamesOf(ctx: EngineContext): Promise<Record<string, string>> {
+  const { rows } = await db(ctx).query<{ id: string; name: string }>("SELECT id, name FROM features WHERE env = $1", [
+    ctx.env,
+  ]);
+  return Object.fromEntries(rows.map((row) => [row.id, row.name]));
+}
+
+export async function customerDetailsOf(ctx: EngineContext, customerId: string): Promise<CustomerDetails> {
+  const customer = await loadCustomer(ctx, customerId);
+  return {
+    id: customer.id,
+    name: customer.name,
+    email: customer.email,
+    address: customer.address,
+    taxIds: customer.taxIds,
+  };
+}
+
+/** Nothing in a line list: used by callers to skip empty invoices. */
+export function sumOfLines(lines: readonly DraftLine[]): Decimal {
+  return lines.reduce((sum, line) => sum.plus(line.amount), new Decimal(0));
+}

@@ -1,0 +1,144 @@
+import { computeInvoiceTotals, Decimal, toMoneyString } from "@lumen/core";
+import { db, type EngineContext } from "../context";
+import { loadActiveDiscounts, recordDiscountsUsed } from "../coupons/discounts";
+import { appendCreditTransaction, lockCreditBalance } from "../credit-balance/credit-balance";
+import { loadCustomer } from "../customers/customer-record";
+import { recordHistory } from "../history/record-history";
+import type { Invoice } from "./invoice-record";
+import { writeFinalInvoice } from "./invoice-record";
+import type { CustomerDetails, InvoiceDiscountView } from "./invoice-view";
+
+/** Invoices that discounts apply to: a subscription's period invoices, never a mid-period change's prorations. */
+const DISCOUNTED_REASONS = new Set(["subscription_create", "subscription_cycle"]);
+
+/**
+ * The totals of an invoice in PRODUCT §7's order, as they would be if it were finalized now (drafts show this):
+ * lines → the customer's discounts → tax (issue 5) → credit balance.
+ */
+export async function computeTotalsFor(
+  ctx: EngineContext,
+  invoice: Invoice,
+  { creditBalance }: { creditBalance: Decimal },
+) {
+  const active = DISCOUNTED_REASONS.has(invoice.billingReason) ? await loadActiveDiscounts(ctx, invoice.customer) : [];
+  const discounts = active;
+  const totals = computeInvoiceTotals({
+    lines: invoice.lines.map((line) => ({ id: line.id, type: line.type, amount: line.amount, plan: line.plan })),
+    discounts: discounts.map((discount) => discount.totals),
+    creditBalance,
+    currency: invoice.currency,
+  });
+  return { totals, discounts };
+}
+
+/**
+ * Makes a draft final (PRODUCT §7): totals with discounts and the credit balance, a gapless number, the customer as it
+ * is now, status `open` — or `paid` when nothing is due. A negative total (credits of a change outweigh its charges)
+ * goes to the customer's credit balance. Runs in the caller's transaction; the invoice row is locked by the caller.
+ */
+export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Date): Promise<Invoice> {
+  const creditBalance = await lockCreditBalance(ctx, draft.customer);
+  const { totals, discounts } = await computeTotalsFor(ctx, draft, { creditBalance });
+  const customer = await loadCustomer(ctx, draft.customer).catch(() => null);
+  const customerDetails: CustomerDetails = customer
+    ? {
+        id: customer.id,
+        name: customer.name,
+        email: customer.email,
+        address: customer.address,
+        taxIds: customer.taxIds,
+      }
+    : draft.customerDetails;
+  const byLine = new Map(totals.lines.map((line) => [line.id, line]));
+  const discountViews: InvoiceDiscountView[] = discounts
+    .map((discount) => ({
+      coupon: discount.coupon,
+      name: discount.name,
+      amount: toMoneyString(totals.discountAmounts.get(discount.totals.id) ?? new Decimal(0), draft.currency),
+    }))
+    .filter((view) => new Decimal(view.amount).gt(0));
+  const credit = totals.total.isNegative() ? totals.total.negated() : new Decimal(0);
+  const amountDue = totals.amountDue.isNegative() ? new Decimal(0) : totals.amountDue;
+  const paid = amountDue.isZero();
+  const final: Invoice = {
+    ...draft,
+    lines: draft.lines.map((line) => ({
+      ...line,
+      discountAmount: byLine.get(line.id)?.discountAmount ?? new Decimal(0),
+      taxAmount: byLine.get(line.id)?.taxAmount ?? new Decimal(0),
+    })),
+    subtotal: totals.subtotal,
+    discountTotal: totals.discountTotal,
+    taxTotal: totals.taxTotal,
+    total: totals.total,
+    creditApplied: totals.creditApplied,
+    amountDue,
+    amountPaid: new Decimal(0),
+    customerDetails,
+    discounts: discountViews,
+    status: paid ? "paid" : "open",
+    finalizedAt: at,
+    paidAt: paid ? at : null,
+    finalizeAt: null,
+    number: await nextDocumentNumber(ctx, "invoice"),
+  };
+  await writeFinalInvoice(ctx, final);
+  if (totals.creditApplied.gt(0)) {
+    await appendCreditTransaction(ctx, {
+      customerId: draft.customer,
+      type: "applied_to_invoice",
+      amount: totals.creditApplied.negated(),
+      currency: draft.currency,
+      description: `Applied to invoice ${final.number}`,
+      invoiceId: draft.id,
+      at,
+    });
+  }
+  if (credit.gt(0)) {
+    await appendCreditTransaction(ctx, {
+      customerId: draft.customer,
+      type: "proration",
+      amount: credit,
+      currency: draft.currency,
+      description: `Credit from invoice ${final.number}`,
+      invoiceId: draft.id,
+      at,
+    });
+  }
+  if (discounts.length > 0) {
+    await recordDiscountsUsed(
+      ctx,
+      discounts.map((discount) => discount.id),
+      at,
+    );
+  }
+  await recordHistory(ctx, {
+    customerId: draft.customer,
+    objectType: "invoice",
+    objectId: draft.id,
+    type: "invoice.finalized",
+    at,
+    before: null,
+    after: {
+      id: final.id,
+      number: final.number,
+      status: final.status,
+      total: toMoneyString(final.total, final.currency),
+    },
+  });
+  return final;
+}
+
+/**
+ * The next number of its kind in the environment, gapless: the counter row stays locked until the transaction ends,
+ * and a rollback gives the number back. Taken last, so that the lock is held as briefly as possible.
+ */
+export async function nextDocumentNumber(ctx: EngineContext, kind: "invoice" | "credit_note"): Promise<string> {
+  const { rows } = await db(ctx).query<{ last: number }>(
+    `INSERT INTO document_numbers (env, kind, last) VALUES ($1, $2, 1)
+     ON CONFLICT (env, kind) DO UPDATE SET last = document_numbers.last + 1 RETURNING last`,
+    [ctx.env, kind],
+  );
+  const prefix = kind === "invoice" ? "INV" : "CN";
+  return `${prefix}-${String(rows[0]!.last).padStart(6, "0")}`;
+}

@@ -1,0 +1,89 @@
+import type { InvoiceLineType } from "@lumen/core";
+
+export type InvoiceStatus = "draft" | "open" | "paid" | "void" | "uncollectible";
+
+/** Why an invoice exists: a subscription's first invoice, a period close, a mid-period change, or a manual one. */
+export type BillingReason = "subscription_create" | "subscription_cycle" | "subscription_update" | "manual";
+
+/** One line of an invoice as the API shows it (PRODUCT §7). Money is a decimal string in the invoice's currency. */
+export interface InvoiceLineView {
+  id: string;
+  type: InvoiceLineType;
+  description: string;
+  feature: string | null;
+  entity: string | null;
+  plan: string | null;
+  quantity: number;
+  /** The exact price of one unit (unrounded), null when a line has no unit price (graduated tiers). */
+  unitAmount: string | null;
+  /** Rounded half-up to the currency's minor unit. */
+  amount: string;
+  discountAmount: string;
+  periodStart: string;
+  periodEnd: string;
+  /** A percentage ("19"), null when no tax applies (issue 5 fills it). */
+  taxRate: string | null;
+  taxAmount: string;
+}
+
+/** The buyer as it was when the invoice was finalized (what the document shows). */
+export interface CustomerDetails {
+  id: string;
+  name: string | null;
+  email: string | null;
+  address: {
+    country?: string | null;
+    state?: string | null;
+    postalCode?: string | null;
+    city?: string | null;
+    line1?: string | null;
+    line2?: string | null;
+  } | null;
+  taxIds: { type: string; value: string }[];
+}
+
+/** A discount applied to the invoice: the coupon and the amount it took off. */
+export interface InvoiceDiscountView {
+  coupon: string;
+  name: string | null;
+  amount: string;
+}
+
+/** An invoice as the API shows it (PRODUCT §7). */
+export interface InvoiceView {
+  id: string;
+  /** Gapless per environment, given at finalization ("INV-000001"); null while a draft. */
+  number: string | null;
+  customer: string;
+  subscription: string | null;
+  billingReason: BillingReason;
+  status: InvoiceStatus;
+  currency: string;
+  periodStart: string;
+  periodEnd: string;
+  lines: InvoiceLineView[];
+  subtotal: string;
+  discountTotal: string;
+  taxTotal: string;
+  total: string;
+  creditApplied: string;
+  amountDue: string;
+  amountPaid: string;
+  taxNotes: string[];
+  discounts: InvoiceDiscountView[];
+  customerDetails: CustomerDetails;
+  createdAt: string;
+  /** When a draft is finalized by the period close (end of the grace period); null once final. */
+  finalizesAt: string | null;
+  finalizedAt: string | null;
+  paidAt: string | null;
+  voidedAt: string | null;
+}
+
+/** The seller printed on invoice documents (`PUT /v1/settings/invoices`). */
+export interface SellerDetails {
+  name: string;
+  email: string | null;
+  address: CustomerDetails["address"];
+  taxId: string | null;
+}
