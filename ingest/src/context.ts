@@ -1,4 +1,4 @@
-import type { Clock } from "@lumen/core";
+import { CLOSED_THROUGH_SQL, type Clock, closedThroughOf } from "@lumen/core";
 import { type ByteBudget, createByteBudget, type EventPublisher } from "@lumen/core/runtime";
 import type pg from "pg";
 import type { Logger } from "pino";
@@ -66,5 +66,7 @@ export function createIngestContext({
     budget: createByteBudget(limits.inFlightBytes),
     keys: createKeyCache({ lookup: (secret) => findKeyEnv(db, secret), ttlMs: keyTtlMs }),
     clockTimes: (customers) => loadClockTimes(db, customers),
+    closedThrough: async (env, customers) =>
+      closedThroughOf((await db.query(CLOSED_THROUGH_SQL, [env, customers])).rows),
   };
 }

@@ -1,4 +1,4 @@
-import type { CustomerDefinition } from "@lumen/core";
+import { CLOSED_THROUGH_SQL, type CustomerDefinition, closedThroughOf } from "@lumen/core";
 import { planVersionCache } from "../catalog/plan-record";
 import { customerNow } from "../clocks/customer-time";
 import { db, type EngineContext } from "../context";
@@ -31,7 +31,8 @@ export async function buildCustomerDefinition(
     "SELECT id, feature FROM entities WHERE env = $1 AND customer_id = $2 AND deleted_at IS NULL ORDER BY id",
     [ctx.env, customerId],
   );
-  return computeCustomerDefinition({
+  const { rows: closed } = await db(ctx).query(CLOSED_THROUGH_SQL, [ctx.env, [customerId]]);
+  const definition = computeCustomerDefinition({
     env: ctx.env,
     customer,
     version,
@@ -42,6 +43,7 @@ export async function buildCustomerDefinition(
     overrides: await loadCustomerOverrides(ctx, customerId),
     entities,
   });
+  return { ...definition, closedThrough: closedThroughOf(closed).get(customerId) ?? null };
 }
 
 /** The definition of a customer that does not exist (or was deleted): checks answer `customer_not_found`. */

@@ -3,6 +3,7 @@ import { db, type EngineContext } from "../context";
 import { loadActiveDiscounts, recordDiscountsUsed } from "../coupons/discounts";
 import { appendCreditTransaction, lockCreditBalance } from "../credit-balance/credit-balance";
 import { loadCustomer } from "../customers/customer-record";
+import { enqueueOutbox } from "../definitions/enqueue-outbox";
 import { recordHistory } from "../history/record-history";
 import type { Invoice } from "./invoice-record";
 import { writeFinalInvoice } from "./invoice-record";
@@ -112,6 +113,8 @@ export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Da
       at,
     );
   }
+  // The definition carries the newest invoiced period to sidecars: later events before its end are refused.
+  if (draft.billingReason === "subscription_cycle") await enqueueOutbox(ctx, "customer", draft.customer);
   await recordHistory(ctx, {
     customerId: draft.customer,
     objectType: "invoice",

@@ -193,6 +193,26 @@ describe("a subscription's invoices", () => {
   });
 });
 
+describe("late events", () => {
+  it("count while the period's invoice is a draft and are refused once it is final", async () => {
+    const clock = await clockedCustomer("inv-late", "2026-04-01T00:00:00Z");
+    await ok("POST", "/v1/attach", { customer: "inv-late", plan: "pro" });
+    await advance(clock, "2026-05-01T00:30:00Z");
+    const late = { customer: "inv-late", feature: "api-calls", timestamp: "2026-04-30T23:00:00Z" };
+    expect((await call("POST", "/v1/track", late)).status).toBe(202);
+    await advance(clock, "2026-05-01T01:00:00Z");
+    const refused = await call("POST", "/v1/track", late);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details[0]).toMatchObject({ path: "timestamp" });
+    expect(refused.body.error.details[0].message).toContain("2026-05-01T00:00:00.000Z");
+    const batch = await call("POST", "/v1/events/batch", {
+      events: [late, { ...late, timestamp: "2026-05-01T00:10:00Z" }],
+    });
+    expect(batch.status).toBe(202);
+    expect(batch.body).toMatchObject({ accepted: 1, rejected: [{ index: 0 }] });
+  });
+});
+
 describe("invoice actions", () => {
   async function openInvoice(customer: string) {
     await clockedCustomer(customer, "2026-04-01T00:00:00Z");

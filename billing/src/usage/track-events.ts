@@ -1,4 +1,7 @@
 import {
+  CLOSED_THROUGH_SQL,
+  closedThroughOf,
+  customersToCheckForClosedPeriods,
   type ErrorDetail,
   type KeysSeenRequest,
   type KeysSeenResult,
@@ -50,7 +53,13 @@ export async function trackEvent({ ctx, input }: { ctx: EngineContext; input: un
   const pipeline = requirePipeline(ctx.pipeline);
   const receivedAt = ctx.clock.now().getTime();
   const clockTimes = await clockTimesOf(ctx, [parsed.input.customer]);
-  const { events, rejected } = stampEvents({ inputs: [parsed.input], env: ctx.env, receivedAt, clockTimes });
+  const { events, rejected } = stampEvents({
+    inputs: [parsed.input],
+    env: ctx.env,
+    receivedAt,
+    clockTimes,
+    closedThrough: await closedThroughFor(ctx, [parsed.input]),
+  });
   const event = events[0];
   if (!event) throw invalidEvent(rejected[0]?.details ?? []);
   const [duplicate = false] = await knownRepeats(ctx, events);
@@ -99,6 +108,7 @@ export async function trackBatch({ ctx, input }: { ctx: EngineContext; input: un
     env: ctx.env,
     receivedAt: ctx.clock.now().getTime(),
     clockTimes: await clockTimesOf(ctx, [...new Set(inputs.map((i) => i.customer))]),
+    closedThrough: await closedThroughFor(ctx, inputs),
   });
   for (const refusal of stamped.rejected) {
     const error = invalidEvent(refusal.details);
@@ -155,4 +165,11 @@ async function balancesAfter(ctx: EngineContext, event: UsageEvent, at: number) 
     const usage = summary.find((candidate) => candidate.feature === feature);
     return { feature, used: usage?.used ?? 0, balance: usage?.balance ?? null };
   });
+}
+
+/** Per customer with dated events, the end of the newest period already invoiced for good. */
+async function closedThroughFor(ctx: EngineContext, inputs: readonly TrackInput[]) {
+  const customers = customersToCheckForClosedPeriods(inputs);
+  if (customers.length === 0) return undefined;
+  return closedThroughOf((await db(ctx).query(CLOSED_THROUGH_SQL, [ctx.env, customers])).rows);
 }

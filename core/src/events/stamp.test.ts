@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { stampEvents } from "./stamp";
+import { customersToCheckForClosedPeriods, stampEvents } from "./stamp";
 import { MAX_FUTURE_SKEW_MS, type TrackInput } from "./usage-event";
 
 const NOW = Date.parse("2026-03-10T12:00:00.000Z");
@@ -87,6 +87,26 @@ describe("stampEvents", () => {
       { path: "timestamp", message: expect.stringContaining("(2025-01-01T00:00:00.000Z)") },
     ]);
     expect(events.map((event) => event.timestamp)).toEqual([frozen + MAX_FUTURE_SKEW_MS, frozen]);
+  });
+
+  it("refuses dated events of a period whose invoice is final, and only those", () => {
+    const closed = Date.parse("2026-03-01T00:00:00.000Z");
+    const inputs = [
+      input({ timestamp: closed - 1 }),
+      input({ timestamp: closed }),
+      input(),
+      input({ customer: "other", timestamp: closed - 1 }),
+    ];
+    expect(customersToCheckForClosedPeriods(inputs)).toEqual(["acme", "other"]);
+    const { events, rejected } = stampEvents({
+      inputs,
+      env: "live",
+      receivedAt: NOW,
+      closedThrough: new Map([["acme", closed]]),
+    });
+    expect(rejected.map((refusal) => [refusal.index, refusal.details[0]?.path])).toEqual([[0, "timestamp"]]);
+    expect(rejected[0]?.details[0]?.message).toContain("2026-03-01T00:00:00.000Z");
+    expect(events.map((event) => event.timestamp)).toEqual([closed, NOW, closed - 1]);
   });
 
   it("accounts for every input exactly once, in order", () => {

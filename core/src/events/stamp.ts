@@ -20,6 +20,7 @@ export function stampEvents({
   env,
   receivedAt,
   clockTimes,
+  closedThrough,
 }: {
   inputs: readonly TrackInput[];
   env: LumenEnv;
@@ -27,6 +28,11 @@ export function stampEvents({
   receivedAt: number;
   /** Frozen time (ms) of the test clock of each customer that has one. */
   clockTimes?: ReadonlyMap<string, number>;
+  /**
+   * Per customer, the end (ms) of the newest period whose invoice is final: an event timestamped before it would
+   * change an immutable invoice and is refused (PRODUCT §9). See `customersToCheckForClosedPeriods`.
+   */
+  closedThrough?: ReadonlyMap<string, number>;
 }): StampResult {
   const events: UsageEvent[] = [];
   const rejected: StampResult["rejected"] = [];
@@ -35,6 +41,12 @@ export function stampEvents({
     const customerNow = clockTimes?.get(input.customer) ?? receivedAt;
     if (input.timestamp !== null && input.timestamp > customerNow + MAX_FUTURE_SKEW_MS) {
       const message = `must not be more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes after the customer's current time (${new Date(customerNow).toISOString()})`;
+      rejected.push({ index, details: [{ path: "timestamp", message }] });
+      continue;
+    }
+    const closed = input.timestamp === null ? undefined : closedThrough?.get(input.customer);
+    if (closed !== undefined && input.timestamp !== null && input.timestamp < closed) {
+      const message = `must not be before ${new Date(closed).toISOString()}: the invoice of that period is final`;
       rejected.push({ index, details: [{ path: "timestamp", message }] });
       continue;
     }
@@ -53,4 +65,23 @@ export function stampEvents({
     });
   }
   return { events, rejected };
+}
+
+/** The customers whose events carry their own timestamp: only they can send an event of a period already invoiced. */
+export function customersToCheckForClosedPeriods(inputs: readonly TrackInput[]): string[] {
+  const customers = new Set<string>();
+  for (const input of inputs) if (input.timestamp !== null) customers.add(input.customer);
+  return [...customers];
+}
+
+/**
+ * The SQL behind `closedThrough` (PostgreSQL; $1 env, $2 customer ids): per customer, the end of the newest period
+ * whose period invoice is final. Ingest and the billing API run the same query.
+ */
+export const CLOSED_THROUGH_SQL = `SELECT customer_id, max(period_end) AS closed_through FROM invoices
+  WHERE env = $1 AND customer_id = ANY($2) AND status <> 'draft' AND billing_reason = 'subscription_cycle'
+  GROUP BY customer_id`;
+
+export function closedThroughOf(rows: readonly { customer_id: string; closed_through: Date | string }[]) {
+  return new Map(rows.map((row) => [row.customer_id, new Date(row.closed_through).getTime()]));
 }

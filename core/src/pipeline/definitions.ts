@@ -91,6 +91,11 @@ export interface CustomerDefinition {
   testClock: string | null;
   /** The base subscription's billing period, used for features without a reset of their own. */
   billingPeriod: ResetSchedule | null;
+  /**
+   * The end (ms) of the newest period whose invoice is final: events timestamped before it are refused (PRODUCT §9).
+   * Absent or null: nothing invoiced yet.
+   */
+  closedThrough?: number | null;
   /** What the plans in force grant, before overrides. */
   features: Record<string, FeatureEntitlement>;
   /** Every grant not yet expired or voided, and those that ended within the last year (their burn still counts). */

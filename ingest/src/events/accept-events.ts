@@ -1,5 +1,6 @@
 import {
   type Clock,
+  customersToCheckForClosedPeriods,
   type ErrorDetail,
   type LumenEnv,
   parseTrackInput,
@@ -25,6 +26,8 @@ export interface AcceptContext {
   clock: Clock;
   /** Test-clock times of these test customers (absent: no clock). */
   clockTimes(customers: readonly string[]): Promise<ReadonlyMap<string, number>>;
+  /** Per customer, the end of the newest period already invoiced for good (events before it are refused). */
+  closedThrough?(env: LumenEnv, customers: readonly string[]): Promise<ReadonlyMap<string, number>>;
 }
 
 /**
@@ -61,7 +64,10 @@ export async function acceptEvents({
   // time, as the event time or as the reference for the future-skew check.
   const customers = env === "test" ? [...new Set(inputs.map((input) => input.customer))] : [];
   const clockTimes = customers.length > 0 ? await ctx.clockTimes(customers) : undefined;
-  const stamped = stampEvents({ inputs, env, receivedAt, clockTimes });
+  // Only events that carry their own time can fall in a period already invoiced: the rest skip the query.
+  const dated = customersToCheckForClosedPeriods(inputs);
+  const closedThrough = dated.length > 0 ? await ctx.closedThrough?.(env, dated) : undefined;
+  const stamped = stampEvents({ inputs, env, receivedAt, clockTimes, closedThrough });
   for (const { index, details } of stamped.rejected) {
     const original = indexes[index]!;
     const prefix = pathOf(original);

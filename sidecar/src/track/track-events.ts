@@ -106,7 +106,18 @@ function stamp({
       if (time !== undefined) clockTimes.set(input.customer, time);
     }
   }
-  const stamped = stampEvents({ inputs: parsed.map(({ input }) => input), env, receivedAt: now, clockTimes });
+  const closedThrough = new Map<string, number>();
+  for (const { input } of parsed) {
+    const closed = input.timestamp === null ? null : cache.peek(env, input.customer)?.definition?.closedThrough;
+    if (closed != null) closedThrough.set(input.customer, closed);
+  }
+  const stamped = stampEvents({
+    inputs: parsed.map(({ input }) => input),
+    env,
+    receivedAt: now,
+    clockTimes,
+    closedThrough,
+  });
   for (const { index, details } of stamped.rejected) {
     const original = parsed[index]!.index;
     rejected.push(
