@@ -1,6 +1,14 @@
-import { Decimal, type Ledger, type PeriodTotalsRequest, type PeriodTotalsResult, QUERY_OPERATIONS } from "@lumen/core";
+import {
+  Decimal,
+  type Ledger,
+  type PeriodTotalsRequest,
+  type PeriodTotalsResult,
+  periodAt,
+  QUERY_OPERATIONS,
+} from "@lumen/core";
 import { loadFeatureCatalog } from "../catalog/features";
 import type { PlanVersion } from "../catalog/plan-record";
+import type { PlanDefinition, PlanInterval, PlanItem } from "../catalog/schemas";
 import { db, type EngineContext } from "../context";
 import { loadCustomer } from "../customers/customer-record";
 import { buildCustomerDefinition } from "../definitions/build-customer-definition";
@@ -29,6 +37,11 @@ export interface CloseInput {
   /** The ended period was a free trial: its usage is not charged. */
   trial: boolean;
   clockId: string | null;
+  /**
+   * A sub-period close (at a boundary of items with their own, shorter `billingInterval`): only the items billed on
+   * these intervals; their advance lines start at `periodEnd`.
+   */
+  intervals?: readonly PlanInterval[];
 }
 
 /**
@@ -40,7 +53,7 @@ export interface CloseInput {
  */
 export async function closeSubscriptionPeriod(ctx: EngineContext, input: CloseInput): Promise<Invoice | null> {
   const { sub, plan, periodStart, periodEnd, next } = input;
-  const closeKey = `${sub.id}:${periodStart.toISOString()}`;
+  const closeKey = `${sub.id}:${periodStart.toISOString()}:${periodEnd.toISOString()}`;
   const { rows: done } = await db(ctx).query("SELECT 1 FROM invoices WHERE env = $1 AND close_key = $2", [
     ctx.env,
     closeKey,
@@ -49,18 +62,26 @@ export async function closeSubscriptionPeriod(ctx: EngineContext, input: CloseIn
   const features = await loadFeatureCatalog(ctx);
   const usage = input.trial
     ? { lines: [] as DraftLine[], closingLedgers: null }
-    : await usageLinesOf(ctx, { customerId: sub.customer, plan, periodStart, periodEnd });
+    : await usageLinesOf(ctx, {
+        customerId: sub.customer,
+        plan,
+        anchor: sub.billingAnchor,
+        periodStart,
+        periodEnd,
+        ...(input.intervals ? { intervals: input.intervals } : {}),
+      });
   const { rows: earlier } = await db(ctx).query(
     "SELECT 1 FROM invoices WHERE env = $1 AND subscription_id = $2 AND status <> 'void' LIMIT 1",
     [ctx.env, sub.id],
   );
+  const intervals = input.intervals;
   const advance = next
     ? advanceLinesOf({
-        plan: next.plan,
+        plan: intervals ? onlyIntervals(next.plan, intervals) : next.plan,
         features,
         levels: await loadLevels(ctx, sub.customer),
         anchor: next.sub.billingAnchor,
-        periodStart: next.sub.currentPeriodStart,
+        periodStart: intervals ? periodEnd : next.sub.currentPeriodStart,
         periodEnd: next.sub.currentPeriodEnd,
         // A trial's first paid period: its one-time items bill now.
         first: earlier.length === 0,
@@ -81,7 +102,14 @@ export async function closeSubscriptionPeriod(ctx: EngineContext, input: CloseIn
     lines,
     closeKey,
     closingLedgers: usage.closingLedgers,
-    usagePlan: input.trial ? null : { plan: plan.plan, version: plan.version },
+    usagePlan: input.trial
+      ? null
+      : {
+          plan: plan.plan,
+          version: plan.version,
+          anchor: sub.billingAnchor.toISOString(),
+          ...(input.intervals ? { intervals: [...input.intervals] } : {}),
+        },
     customerDetails: await customerDetailsOf(ctx, sub.customer),
     createdAt: periodEnd,
     finalizeAt,
@@ -108,47 +136,102 @@ export async function usageLinesOf(
   {
     customerId,
     plan,
+    anchor,
     periodStart,
     periodEnd,
+    intervals,
     waitForPipeline = true,
-  }: { customerId: string; plan: PlanVersion; periodStart: Date; periodEnd: Date; waitForPipeline?: boolean },
+  }: {
+    customerId: string;
+    plan: PlanVersion;
+    /** The subscription's billing anchor: where the items' own billing intervals start. */
+    anchor: Date;
+    periodStart: Date;
+    periodEnd: Date;
+    /** Only the items billed on these intervals (a sub-period close); all by default. */
+    intervals?: readonly PlanInterval[];
+    waitForPipeline?: boolean;
+  },
 ): Promise<{ lines: DraftLine[]; closingLedgers: Ledger[] | null }> {
   if (periodEnd.getTime() <= periodStart.getTime()) return { lines: [], closingLedgers: null };
   const definition = await buildCustomerDefinition(ctx, customerId, 0);
-  const ranges = usageRangesOf({
-    definition,
-    plan: plan.definition,
-    periodStart: periodStart.getTime(),
-    periodEnd: periodEnd.getTime(),
-  });
+  // Items with their own billing interval bill the usage of their own last sub-period, not the whole period.
+  const groups = itemsByBillingInterval(plan.definition)
+    .filter(({ interval }) => intervals === undefined || intervals.includes(interval))
+    .map(({ interval, items }) => ({
+      definition: { ...plan.definition, items },
+      start: new Date(
+        Math.max(
+          periodStart.getTime(),
+          periodAt({ anchor, interval, at: new Date(periodEnd.getTime() - 1) }).start.getTime(),
+        ),
+      ),
+    }));
+  const wanted = groups.map((group) => ({
+    group,
+    ranges: usageRangesOf({
+      definition,
+      plan: group.definition,
+      periodStart: group.start.getTime(),
+      periodEnd: periodEnd.getTime(),
+    }),
+  }));
+  const ranges = wanted.flatMap((entry) => entry.ranges);
   if (ranges.length === 0) return { lines: [], closingLedgers: null };
   const totals = await fetchTotals(ctx, { customer: customerId, ranges, waitForPipeline });
-  const charges = computeUsageCharges({
-    definition,
-    plan: plan.definition,
-    planId: plan.plan,
-    currency: plan.definition.currency,
-    periodStart: periodStart.getTime(),
-    periodEnd: periodEnd.getTime(),
-    totals: (from, to) => totals.get(`${from}:${to}`) ?? [],
-    openingLedgers: await openingLedgersOf(ctx, { customerId, periodStart }),
-    featureNames: await featureNamesOf(ctx),
-  });
-  return {
-    lines: charges.lines.map((line) => ({
-      type: "usage",
-      description: line.description,
-      feature: line.feature,
-      entity: line.entity,
-      plan: plan.plan,
-      quantity: line.quantity,
-      unitAmount: line.unitAmount,
-      amount: line.amount,
-      periodStart: new Date(line.periodStart),
-      periodEnd: new Date(line.periodEnd),
-    })),
-    closingLedgers: charges.closingLedgers,
-  };
+  const openingLedgers = await openingLedgersOf(ctx, { customerId, periodStart });
+  const featureNames = await featureNamesOf(ctx);
+  const lines: DraftLine[] = [];
+  const closing = new Map<string, Ledger>();
+  for (const { group, ranges: groupRanges } of wanted) {
+    if (groupRanges.length === 0) continue;
+    const charges = computeUsageCharges({
+      definition,
+      plan: group.definition,
+      planId: plan.plan,
+      currency: plan.definition.currency,
+      periodStart: group.start.getTime(),
+      periodEnd: periodEnd.getTime(),
+      totals: (from, to) => totals.get(`${from}:${to}`) ?? [],
+      openingLedgers,
+      featureNames,
+    });
+    for (const line of charges.lines) {
+      lines.push({
+        type: "usage",
+        description: line.description,
+        feature: line.feature,
+        entity: line.entity,
+        plan: plan.plan,
+        quantity: line.quantity,
+        unitAmount: line.unitAmount,
+        amount: line.amount,
+        periodStart: new Date(line.periodStart),
+        periodEnd: new Date(line.periodEnd),
+      });
+    }
+    for (const ledger of charges.closingLedgers) closing.set(`${ledger.feature}\u0000${ledger.entity ?? ""}`, ledger);
+  }
+  return { lines, closingLedgers: [...closing.values()] };
+}
+
+/** The plan with only the recurring items billed on `intervals` (a sub-period close). */
+function onlyIntervals(plan: PlanVersion, intervals: readonly PlanInterval[]): PlanVersion {
+  const items = plan.definition.items.filter(
+    (item) => item.type !== "one_time" && intervals.includes(item.billingInterval ?? plan.definition.interval),
+  );
+  return { ...plan, definition: { ...plan.definition, items } };
+}
+
+/** The plan's feature items grouped by the interval they bill on (their own `billingInterval`, else the plan's). */
+export function itemsByBillingInterval(definition: PlanDefinition): { interval: PlanInterval; items: PlanItem[] }[] {
+  const groups = new Map<PlanInterval, PlanItem[]>();
+  for (const item of definition.items) {
+    if (item.type !== "feature") continue;
+    const interval = item.billingInterval ?? definition.interval;
+    groups.set(interval, [...(groups.get(interval) ?? []), item]);
+  }
+  return [...groups].map(([interval, items]) => ({ interval, items }));
 }
 
 async function fetchTotals(

@@ -87,8 +87,10 @@ export async function finalizeDraft(ctx: EngineContext, id: string, at: Date): P
     const usage = await usageLinesOf(ctx, {
       customerId: invoice.customer,
       plan,
+      anchor: new Date(invoice.usagePlan.anchor ?? invoice.periodStart),
       periodStart: invoice.periodStart,
       periodEnd: invoice.periodEnd,
+      ...(invoice.usagePlan.intervals ? { intervals: invoice.usagePlan.intervals } : {}),
     });
     invoice = await replaceDraftLines(ctx, invoice, ["usage"], usage.lines);
     invoice = { ...invoice, closingLedgers: usage.closingLedgers };

@@ -9,6 +9,16 @@ import type {
   InvoiceView,
 } from "./invoice-view";
 
+/** What priced a period invoice's usage, so that its finalization counts it again the same way. */
+export interface UsagePlan {
+  plan: string;
+  version: number;
+  /** The subscription's billing anchor (ISO): where items' own billing intervals start. */
+  anchor?: string;
+  /** A sub-period close bills only the items of these billing intervals. */
+  intervals?: ("week" | "month" | "quarter" | "year")[];
+}
+
 /** A line as billing computes it: exact unit price, amount already rounded (`roundMoney`). */
 export interface DraftLine {
   type: InvoiceLineType;
@@ -52,7 +62,7 @@ export interface Invoice {
   discounts: InvoiceDiscountView[];
   customerDetails: CustomerDetails;
   closingLedgers: Ledger[] | null;
-  usagePlan: { plan: string; version: number } | null;
+  usagePlan: UsagePlan | null;
   closeKey: string | null;
   createdAt: Date;
   finalizeAt: Date | null;
@@ -83,7 +93,7 @@ interface InvoiceRow {
   customer_details: CustomerDetails;
   discounts: InvoiceDiscountView[];
   closing_ledgers: Ledger[] | null;
-  usage_plan: { plan: string; version: number } | null;
+  usage_plan: UsagePlan | null;
   close_key: string | null;
   created_at: Date;
   finalize_at: Date | null;
@@ -175,7 +185,7 @@ export function newInvoice(input: {
   lines: readonly DraftLine[];
   closeKey: string | null;
   closingLedgers: Ledger[] | null;
-  usagePlan?: { plan: string; version: number } | null;
+  usagePlan?: UsagePlan | null;
   customerDetails: CustomerDetails;
   createdAt: Date;
   finalizeAt: Date | null;

@@ -193,6 +193,37 @@ describe("a subscription's invoices", () => {
   });
 });
 
+describe("items with their own billing interval", () => {
+  it("bill on their own boundaries inside the plan's period", async () => {
+    await ok("POST", "/v1/plans", {
+      id: "annual-support",
+      name: "Annual",
+      currency: "USD",
+      interval: "year",
+      group: "annual",
+      items: [
+        { type: "fixed", amount: "120.00" },
+        { type: "fixed", amount: "10.00", description: "Monthly support", billingInterval: "month" },
+      ],
+    });
+    const clock = await clockedCustomer("inv-items", "2026-01-01T00:00:00Z");
+    const first = await ok("POST", "/v1/attach", { customer: "inv-items", plan: "annual-support" });
+    expect(first.invoice.lines.map((line: Line) => [line.description, line.amount, line.periodEnd])).toEqual([
+      ["Annual", "120.00", "2027-01-01T00:00:00.000Z"],
+      ["Monthly support", "10.00", "2026-02-01T00:00:00.000Z"],
+    ]);
+    await advance(clock, "2026-03-01T02:00:00Z");
+    const invoices = await invoicesOf("inv-items");
+    expect(invoices.map((invoice) => invoice.status)).toEqual(["open", "open", "open"]);
+    const lines = [];
+    for (const invoice of invoices.slice(1)) {
+      const read = await ok("GET", `/v1/invoices/${invoice.id}`);
+      lines.push(read.lines.map((line: Line) => [line.description, line.amount, line.periodStart.slice(0, 10)]));
+    }
+    expect(lines).toEqual([[["Monthly support", "10.00", "2026-02-01"]], [["Monthly support", "10.00", "2026-03-01"]]]);
+  });
+});
+
 describe("late events", () => {
   it("count while the period's invoice is a draft and are refused once it is final", async () => {
     const clock = await clockedCustomer("inv-late", "2026-04-01T00:00:00Z");

@@ -57,6 +57,7 @@ export async function getUpcomingInvoice({
         : await usageLinesOf(ctx, {
             customerId,
             plan,
+            anchor: sub.billingAnchor,
             periodStart: sub.currentPeriodStart,
             periodEnd: sub.currentPeriodEnd,
             waitForPipeline: false,

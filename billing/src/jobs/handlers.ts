@@ -1,5 +1,6 @@
 import { FINALIZE_JOB } from "../invoices/close-period";
 import { runFinalizeJob } from "../invoices/invoice-actions";
+import { ITEM_CYCLE_JOB, runItemCycleJob } from "../invoices/item-cycles";
 import { RENEWAL_JOB, runRenewalJob } from "../subscriptions/renewal-job";
 import type { JobHandler } from "./run-due-jobs";
 
@@ -7,4 +8,5 @@ import type { JobHandler } from "./run-due-jobs";
 export const jobHandlers: Record<string, JobHandler> = {
   [RENEWAL_JOB]: runRenewalJob,
   [FINALIZE_JOB]: runFinalizeJob,
+  [ITEM_CYCLE_JOB]: runItemCycleJob,
 };

@@ -2,6 +2,7 @@ import { loadPlanVersion } from "../catalog/plan-record";
 import type { EngineContext } from "../context";
 import { recordHistory } from "../history/record-history";
 import { closeSubscriptionPeriod } from "../invoices/close-period";
+import { scheduleItemCycles } from "../invoices/item-cycles";
 import type { Job } from "../jobs/run-due-jobs";
 import { scheduleJob } from "../jobs/schedule-job";
 import { attachGroupDefault } from "./attach-group-default";
@@ -14,6 +15,7 @@ export const RENEWAL_JOB = "subscription.renew";
 /** The job that closes a subscription's period at its end; its key makes it run once per period. */
 export async function scheduleRenewal(ctx: EngineContext, sub: Subscription, clockId: string | null): Promise<void> {
   if (sub.endedAt) return;
+  await scheduleItemCycles(ctx, sub, clockId);
   await scheduleJob(ctx, {
     key: `renew:${ctx.env}:${sub.id}:${sub.currentPeriodEnd.toISOString()}`,
     type: RENEWAL_JOB,
