@@ -306,6 +306,8 @@ export interface Entity {
 /** An entity just created or deleted, with the customer's new level of its gauge feature. */
 export interface EntityChange extends Entity {
   level: number;
+  /** A seat added mid-period is charged for the rest of the period at once (PRODUCT §7); null otherwise. */
+  invoice: Invoice | null;
 }
 
 // Grants and overrides (PRODUCT §10) ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import {
+  type CustomerDefinition,
   Decimal,
   type Ledger,
   type PeriodTotalsRequest,
@@ -61,7 +62,7 @@ export async function closeSubscriptionPeriod(ctx: EngineContext, input: CloseIn
   if (done.length > 0) return null;
   const features = await loadFeatureCatalog(ctx);
   const usage = input.trial
-    ? { lines: [] as DraftLine[], closingLedgers: null }
+    ? { lines: [] as DraftLine[], closingLedgers: null, definition: null }
     : await usageLinesOf(ctx, {
         customerId: sub.customer,
         plan,
@@ -102,6 +103,7 @@ export async function closeSubscriptionPeriod(ctx: EngineContext, input: CloseIn
     lines,
     closeKey,
     closingLedgers: usage.closingLedgers,
+    usageDefinition: usage.definition,
     usagePlan: input.trial
       ? null
       : {
@@ -141,6 +143,7 @@ export async function usageLinesOf(
     periodEnd,
     intervals,
     waitForPipeline = true,
+    definition: given,
   }: {
     customerId: string;
     plan: PlanVersion;
@@ -151,10 +154,12 @@ export async function usageLinesOf(
     /** Only the items billed on these intervals (a sub-period close); all by default. */
     intervals?: readonly PlanInterval[];
     waitForPipeline?: boolean;
+    /** The customer's definition as it was at the close (a finalization recounts against it); else as it is now. */
+    definition?: CustomerDefinition | null;
   },
-): Promise<{ lines: DraftLine[]; closingLedgers: Ledger[] | null }> {
-  if (periodEnd.getTime() <= periodStart.getTime()) return { lines: [], closingLedgers: null };
-  const definition = await buildCustomerDefinition(ctx, customerId, 0);
+): Promise<{ lines: DraftLine[]; closingLedgers: Ledger[] | null; definition: CustomerDefinition | null }> {
+  if (periodEnd.getTime() <= periodStart.getTime()) return { lines: [], closingLedgers: null, definition: null };
+  const definition = given ?? (await buildCustomerDefinition(ctx, customerId, 0));
   // Items with their own billing interval bill the usage of their own last sub-period, not the whole period.
   const groups = itemsByBillingInterval(plan.definition)
     .filter(({ interval }) => intervals === undefined || intervals.includes(interval))
@@ -177,7 +182,7 @@ export async function usageLinesOf(
     }),
   }));
   const ranges = wanted.flatMap((entry) => entry.ranges);
-  if (ranges.length === 0) return { lines: [], closingLedgers: null };
+  if (ranges.length === 0) return { lines: [], closingLedgers: null, definition: null };
   const totals = await fetchTotals(ctx, { customer: customerId, ranges, waitForPipeline });
   const openingLedgers = await openingLedgersOf(ctx, { customerId, periodStart });
   const featureNames = await featureNamesOf(ctx);
@@ -212,7 +217,7 @@ export async function usageLinesOf(
     }
     for (const ledger of charges.closingLedgers) closing.set(`${ledger.feature}\u0000${ledger.entity ?? ""}`, ledger);
   }
-  return { lines, closingLedgers: [...closing.values()] };
+  return { lines, closingLedgers: [...closing.values()], definition };
 }
 
 /** The plan with only the recurring items billed on `intervals` (a sub-period close). */

@@ -91,6 +91,7 @@ export async function finalizeDraft(ctx: EngineContext, id: string, at: Date): P
       periodStart: invoice.periodStart,
       periodEnd: invoice.periodEnd,
       ...(invoice.usagePlan.intervals ? { intervals: invoice.usagePlan.intervals } : {}),
+      definition: invoice.usageDefinition,
     });
     invoice = await replaceDraftLines(ctx, invoice, ["usage"], usage.lines);
     invoice = { ...invoice, closingLedgers: usage.closingLedgers };

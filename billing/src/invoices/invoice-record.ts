@@ -1,4 +1,12 @@
-import { Decimal, type InvoiceLineType, type Ledger, newId, notFound, toMoneyString } from "@lumen/core";
+import {
+  type CustomerDefinition,
+  Decimal,
+  type InvoiceLineType,
+  type Ledger,
+  newId,
+  notFound,
+  toMoneyString,
+} from "@lumen/core";
 import { db, type EngineContext } from "../context";
 import type {
   BillingReason,
@@ -63,6 +71,8 @@ export interface Invoice {
   customerDetails: CustomerDetails;
   closingLedgers: Ledger[] | null;
   usagePlan: UsagePlan | null;
+  /** The customer's definition when the period was closed: the finalization recounts against it. */
+  usageDefinition: CustomerDefinition | null;
   closeKey: string | null;
   createdAt: Date;
   finalizeAt: Date | null;
@@ -94,6 +104,7 @@ interface InvoiceRow {
   discounts: InvoiceDiscountView[];
   closing_ledgers: Ledger[] | null;
   usage_plan: UsagePlan | null;
+  usage_definition: CustomerDefinition | null;
   close_key: string | null;
   created_at: Date;
   finalize_at: Date | null;
@@ -164,6 +175,7 @@ function toInvoice(row: InvoiceRow, lines: InvoiceLine[]): Invoice {
     customerDetails: row.customer_details,
     closingLedgers: row.closing_ledgers,
     usagePlan: row.usage_plan,
+    usageDefinition: row.usage_definition,
     closeKey: row.close_key,
     createdAt: row.created_at,
     finalizeAt: row.finalize_at,
@@ -186,6 +198,7 @@ export function newInvoice(input: {
   closeKey: string | null;
   closingLedgers: Ledger[] | null;
   usagePlan?: UsagePlan | null;
+  usageDefinition?: CustomerDefinition | null;
   customerDetails: CustomerDetails;
   createdAt: Date;
   finalizeAt: Date | null;
@@ -214,6 +227,7 @@ export function newInvoice(input: {
     customerDetails: input.customerDetails,
     closingLedgers: input.closingLedgers,
     usagePlan: input.usagePlan ?? null,
+    usageDefinition: input.usageDefinition ?? null,
     closeKey: input.closeKey,
     createdAt: input.createdAt,
     finalizeAt: input.finalizeAt,
@@ -235,8 +249,8 @@ export function toInvoiceLine(line: DraftLine): InvoiceLine {
 export async function insertInvoice(ctx: EngineContext, invoice: Invoice): Promise<boolean> {
   const { rowCount } = await db(ctx).query(
     `INSERT INTO invoices (env, id, customer_id, subscription_id, billing_reason, status, currency, period_start,
-       period_end, customer_details, closing_ledgers, close_key, created_at, finalize_at, usage_plan)
-     VALUES ($1,$2,$3,$4,$5,'draft',$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT (env, close_key) DO NOTHING`,
+       period_end, customer_details, closing_ledgers, close_key, created_at, finalize_at, usage_plan, usage_definition)
+     VALUES ($1,$2,$3,$4,$5,'draft',$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (env, close_key) DO NOTHING`,
     [
       ctx.env,
       invoice.id,
@@ -252,6 +266,7 @@ export async function insertInvoice(ctx: EngineContext, invoice: Invoice): Promi
       invoice.createdAt,
       invoice.finalizeAt,
       invoice.usagePlan === null ? null : JSON.stringify(invoice.usagePlan),
+      invoice.usageDefinition === null ? null : JSON.stringify(invoice.usageDefinition),
     ],
   );
   if (rowCount !== 1) return false;
@@ -289,25 +304,20 @@ async function insertLines(ctx: EngineContext, invoiceId: string, lines: readonl
   );
 }
 
-/** Replaces a draft's lines of the given types (usage lines recomputed at finalization, late events counted). */
+/**
+ * Replaces a draft's lines of the given types (usage lines counted again at finalization, late events included); the
+ * new lines come first, as a close puts them, the others keep their order and ids.
+ */
 export async function replaceDraftLines(
   ctx: EngineContext,
   invoice: Invoice,
   types: readonly InvoiceLineType[],
   lines: readonly DraftLine[],
 ): Promise<Invoice> {
-  await db(ctx).query("DELETE FROM invoice_lines WHERE env = $1 AND invoice_id = $2 AND type = ANY($3)", [
-    ctx.env,
-    invoice.id,
-    types,
-  ]);
-  const fresh = lines.map(toInvoiceLine);
-  const position = await db(ctx).query<{ next: number }>(
-    "SELECT COALESCE(max(position) + 1, 0)::int AS next FROM invoice_lines WHERE env = $1 AND invoice_id = $2",
-    [ctx.env, invoice.id],
-  );
-  await insertLines(ctx, invoice.id, fresh, position.rows[0]?.next ?? 0);
-  return { ...invoice, lines: [...invoice.lines.filter((line) => !types.includes(line.type)), ...fresh] };
+  await db(ctx).query("DELETE FROM invoice_lines WHERE env = $1 AND invoice_id = $2", [ctx.env, invoice.id]);
+  const ordered = [...lines.map(toInvoiceLine), ...invoice.lines.filter((line) => !types.includes(line.type))];
+  await insertLines(ctx, invoice.id, ordered, 0);
+  return { ...invoice, lines: ordered };
 }
 
 /** Writes a draft's totals, per-line discounts and tax, and makes it final: status, number, times. */
