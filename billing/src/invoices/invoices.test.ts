@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { useSeededBilling } from "../../../test/support/seeded-billing";
 import { jobHandlers } from "../jobs/handlers";
 import { runDueJobs } from "../jobs/run-due-jobs";
+import { RENEWAL_JOB, runRenewalJob } from "../subscriptions/renewal-job";
 import { extractPdfText } from "./pdf-text.test-support";
 
 const session = useSeededBilling();
@@ -313,6 +314,40 @@ describe("invoice actions", () => {
 });
 
 describe("exactly once", () => {
+  it("a crash in the middle of a close leaves nothing behind, and the retried close makes the one invoice", async () => {
+    const clock = await clockedCustomer("inv-crash", "2026-01-01T00:00:00Z");
+    await ok("POST", "/v1/attach", { customer: "inv-crash", plan: "pro" });
+    const { pool, pipeline } = session.billing.ctx();
+    let crashes = 0;
+    let invoicesSeenByTheCrashedClose = 0;
+    // The first close writes its invoice, then dies before the job's transaction commits; the job runs again.
+    const crashingOnce = {
+      ...jobHandlers,
+      [RENEWAL_JOB]: async (ctx: Parameters<typeof runRenewalJob>[0], job: Parameters<typeof runRenewalJob>[1]) => {
+        await runRenewalJob(ctx, job);
+        if (crashes > 0) return;
+        crashes++;
+        const { rows } = await ctx.tx!.query("SELECT count(*)::int AS n FROM invoices WHERE customer_id = 'inv-crash'");
+        invoicesSeenByTheCrashedClose = rows[0].n;
+        throw new Error("killed mid-close");
+      },
+    };
+    const until = new Date("2026-02-01T00:00:00Z");
+    await runDueJobs({
+      pool,
+      clock: systemClock,
+      handlers: crashingOnce,
+      clockId: clock,
+      env: "test",
+      until,
+      pipeline,
+    });
+    expect(crashes).toBe(1);
+    expect(invoicesSeenByTheCrashedClose).toBe(2);
+    const invoices = await invoicesOf("inv-crash");
+    expect(invoices.map((invoice) => invoice.billingReason)).toEqual(["subscription_update", "subscription_cycle"]);
+  });
+
   it("two job runners racing over the same due work make one invoice per period", async () => {
     const clock = await clockedCustomer("inv-race", "2026-01-01T00:00:00Z");
     await ok("POST", "/v1/attach", { customer: "inv-race", plan: "pro" });
