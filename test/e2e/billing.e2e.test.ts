@@ -666,4 +666,49 @@ describe("invoices through the SDK against npm start, on test clocks", () => {
     },
     SCENARIO_TIMEOUT,
   );
+
+  it(
+    "bills a percentage price on each event's amount, with the fixed fee and the minimum per event",
+    async () => {
+      await lumen.admin.features.create({
+        id: "card-volume",
+        name: "Card volume",
+        type: "metered",
+        meter: { event: "charge", aggregation: "sum", property: "amount" },
+      });
+      await lumen.admin.plans.create({
+        id: "payments",
+        name: "Payments",
+        currency: "USD",
+        group: "payments",
+        items: [
+          {
+            type: "feature",
+            feature: "card-volume",
+            price: { model: "percentage", rate: "2.9", fixedAmount: "0.30", minPerEvent: "0.50" },
+          },
+        ],
+      });
+      const customer = "payments-co";
+      const clock = await customerOnClock({ id: customer, at: "2026-04-01T00:00:00Z" });
+      expect((await lumen.admin.attach({ customer, plan: "payments" })).invoice).toBeNull();
+      for (const [index, amount] of [10, 1, 19.99].entries()) {
+        await lumen.admin.events.track({
+          customer,
+          event: "charge",
+          properties: { amount },
+          idempotencyKey: `charge-${index}`,
+        });
+      }
+      await waitForUsage(customer, { "card-volume": { "": 30.99 } });
+      await clock.advance("2026-05-01T01:00:01Z");
+      const [invoice] = await invoicesOf(customer);
+      // 10.00 → 0.29 + 0.30 = 0.59; 1.00 → 0.329 → 0.50 (minimum); 19.99 → 0.57971 + 0.30 = 0.87971. Sum 1.96971.
+      expect(invoice?.lines.map((line) => [line.type, line.description, line.quantity, line.amount])).toEqual([
+        ["usage", "Card volume: 2.9% of 3 events + 0.30 each", 3, "1.97"],
+      ]);
+      expect(invoice).toMatchObject({ status: "open", total: "1.97" });
+    },
+    SCENARIO_TIMEOUT,
+  );
 });

@@ -45,6 +45,7 @@ export function startFakeAggregator(nats: NatsConnection, names: PipelineNames, 
     [QUERY_OPERATIONS.timeseries]: { points: [] },
     [QUERY_OPERATIONS.events]: { data: [], hasMore: false },
     [QUERY_OPERATIONS.periodTotals]: { totals: [], watermark: Date.now() },
+    [QUERY_OPERATIONS.readings]: { readings: [], watermark: Date.now() },
   };
   const keysSeen = nats.subscribe(names.querySubject(QUERY_OPERATIONS.keysSeen), {
     queue: "aggregators",

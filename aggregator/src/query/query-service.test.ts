@@ -5,6 +5,8 @@ import {
   type PeriodTotalsResult,
   QUERY_OPERATIONS,
   type QueryError,
+  type ReadingsRequest,
+  type ReadingsResult,
   type TimeseriesRequest,
   type TimeseriesResult,
 } from "@lumen/core";
@@ -145,6 +147,35 @@ describe.each(testClickHouses())("query service ($name ClickHouse)", (driver) =>
       { feature: "seats", entity: null, value: 3 },
       { feature: "api-calls", entity: "e1", value: 4 },
     ]);
+  });
+
+  it("groups a feature's counted readings by value, for percentage prices", async () => {
+    const request: ReadingsRequest = {
+      env: "test",
+      customer: "q1",
+      feature: "api-calls",
+      from: T,
+      to: T + 72 * HOUR,
+      waitUntil: Date.now() - 1_000,
+    };
+    const result = await pipeline.request<ReadingsResult>(subject(QUERY_OPERATIONS.readings), request);
+    // The repeat of the key "once" (9) is not counted.
+    expect(result.readings).toEqual([
+      { value: 2, count: 1 },
+      { value: 3, count: 1 },
+      { value: 4, count: 1 },
+    ]);
+    const peak = await pipeline.request<ReadingsResult>(subject(QUERY_OPERATIONS.readings), {
+      ...request,
+      feature: "peak",
+    });
+    expect(peak.readings).toEqual([{ value: 50, count: 1 }]);
+    const before = await pipeline.request<ReadingsResult>(subject(QUERY_OPERATIONS.readings), {
+      ...request,
+      from: T - HOUR,
+      to: T,
+    });
+    expect(before.readings).toEqual([]);
   });
 
   it("waits for the watermark to pass a moment just ahead", async () => {

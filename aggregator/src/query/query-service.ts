@@ -8,7 +8,8 @@ import { parseKeysSeen, queryKeysSeen } from "./keys-seen";
 import { queryPeriodTotals } from "./period-totals";
 import { QueryFailure, serveRequests } from "./query-failure";
 import { queryTimeseries } from "./timeseries";
-import { parseEvents, parsePeriodTotals, parseTimeseries } from "./validate";
+import { queryReadings } from "./readings";
+import { parseEvents, parsePeriodTotals, parseReadings, parseTimeseries } from "./validate";
 
 /** Every aggregator answers ClickHouse queries in one queue group: they all share one ClickHouse. */
 export const QUERY_QUEUE = "lumen-aggregators";
@@ -69,6 +70,16 @@ export function startQueryService({
         definition: sources.definitionOf(request.env, request.customer),
       });
       return { totals, watermark };
+    }),
+    serve(QUERY_OPERATIONS.readings, async (raw) => {
+      const request = parseReadings(raw);
+      const watermark = await waitForWatermark({
+        watermarks,
+        partition: partitionOf(request.env, request.customer, partitions),
+        until: request.waitUntil,
+        timeoutMs: periodTotalsTimeoutMs,
+      });
+      return { readings: await queryReadings({ clickhouse, partitions, request }), watermark };
     }),
   ];
   return {

@@ -1,4 +1,4 @@
-import type { CurrentUsageRequest, EventsRequest, LumenEnv, PeriodTotalsRequest, TimeseriesRequest } from "@lumen/core";
+import type { CurrentUsageRequest, EventsRequest, LumenEnv, PeriodTotalsRequest, ReadingsRequest, TimeseriesRequest } from "@lumen/core";
 import { invalidRequest } from "./query-failure";
 
 export type Fields = Record<string, unknown>;
@@ -83,6 +83,11 @@ export function parseEvents(request: unknown): EventsRequest {
     limit,
     startingAfter: optionalText(fields, "startingAfter"),
   };
+}
+
+export function parseReadings(request: unknown): ReadingsRequest {
+  const fields = object(request);
+  return { ...parsePeriodTotals(request), feature: text(fields, "feature") };
 }
 
 export function parsePeriodTotals(request: unknown): PeriodTotalsRequest {

@@ -6,6 +6,10 @@ import {
   type PeriodTotalsResult,
   periodAt,
   QUERY_OPERATIONS,
+  type ReadingsRequest,
+  type ReadingsResult,
+  ratePercentageOfReadings,
+  roundMoney,
 } from "@lumen/core";
 import { loadFeatureCatalog } from "../catalog/features";
 import type { PlanVersion } from "../catalog/plan-record";
@@ -182,7 +186,8 @@ export async function usageLinesOf(
     }),
   }));
   const ranges = wanted.flatMap((entry) => entry.ranges);
-  if (ranges.length === 0) return { lines: [], closingLedgers: null, definition: null };
+  const percentage = await percentageLinesOf(ctx, { customerId, plan, groups, periodEnd, waitForPipeline });
+  if (ranges.length === 0) return { lines: percentage, closingLedgers: null, definition: null };
   const totals = await fetchTotals(ctx, { customer: customerId, ranges, waitForPipeline });
   const openingLedgers = await openingLedgersOf(ctx, { customerId, periodStart });
   const featureNames = await featureNamesOf(ctx);
@@ -217,7 +222,68 @@ export async function usageLinesOf(
     }
     for (const ledger of charges.closingLedgers) closing.set(`${ledger.feature}\u0000${ledger.entity ?? ""}`, ledger);
   }
-  return { lines, closingLedgers: [...closing.values()], definition };
+  return { lines: [...lines, ...percentage], closingLedgers: [...closing.values()], definition };
+}
+
+/**
+ * The lines of `percentage` prices (PRODUCT §3): rate% of each counted event's reading plus the fixed amount, clamped
+ * per event, summed exactly and rounded once. They charge every event (an allowance does not apply to a fee).
+ */
+async function percentageLinesOf(
+  ctx: EngineContext,
+  {
+    customerId,
+    plan,
+    groups,
+    periodEnd,
+    waitForPipeline,
+  }: {
+    customerId: string;
+    plan: PlanVersion;
+    groups: { definition: PlanDefinition; start: Date }[];
+    periodEnd: Date;
+    waitForPipeline: boolean;
+  },
+): Promise<DraftLine[]> {
+  const lines: DraftLine[] = [];
+  const pipeline = ctx.pipeline;
+  for (const group of groups) {
+    for (const item of group.definition.items) {
+      if (item.type !== "feature" || item.price?.model !== "percentage") continue;
+      if (group.start.getTime() >= periodEnd.getTime()) continue;
+      const request: ReadingsRequest = {
+        env: ctx.env,
+        customer: customerId,
+        feature: item.feature,
+        from: group.start.getTime(),
+        to: periodEnd.getTime(),
+        waitUntil: waitForPipeline ? Date.now() : null,
+      };
+      const { readings } = await requirePipeline(pipeline).request<ReadingsResult>(
+        requirePipeline(pipeline).names.querySubject(QUERY_OPERATIONS.readings),
+        request,
+      );
+      const events = readings.reduce((sum, reading) => sum + reading.count, 0);
+      if (events === 0) continue;
+      const price = item.price;
+      const name = (await featureNamesOf(ctx))[item.feature] ?? item.feature;
+      lines.push({
+        type: "usage",
+        description: `${name}: ${price.rate}% of ${events} ${events === 1 ? "event" : "events"}${
+          price.fixedAmount ? ` + ${price.fixedAmount} each` : ""
+        }`,
+        feature: item.feature,
+        entity: null,
+        plan: plan.plan,
+        quantity: events,
+        unitAmount: null,
+        amount: roundMoney(ratePercentageOfReadings(price, readings), plan.definition.currency),
+        periodStart: group.start,
+        periodEnd,
+      });
+    }
+  }
+  return lines;
 }
 
 /** The plan with only the recurring items billed on `intervals` (a sub-period close). */

@@ -69,6 +69,11 @@ export const QUERY_OPERATIONS = {
   events: "usage.events",
   /** query: totals per (feature, entity) over [from, to), once the partition's watermark passed `waitUntil`. */
   periodTotals: "usage.period_totals",
+  /**
+   * query: the distinct readings of one feature's counted events over [from, to) with how many events read each, once
+   * the partition's watermark passed `waitUntil` → ReadingsResult (percentage prices bill each event's reading).
+   */
+  readings: "usage.readings",
   /** query: which idempotency keys already have a counted event (written to ClickHouse) → KeysSeenResult. */
   keysSeen: "usage.keys_seen",
   /** owner: check and, when allowed, record `quantity` atomically (strict consume) → OwnerCheckReply. */
@@ -236,6 +241,16 @@ export interface PeriodTotalsRequest {
   to: number;
   /** Wall-clock ms the partition's watermark must reach before answering (billing's period close). */
   waitUntil: number | null;
+}
+
+/** `usage.readings`: one feature's per-event readings of a customer, grouped by value. */
+export interface ReadingsRequest extends PeriodTotalsRequest {
+  feature: string;
+}
+
+export interface ReadingsResult {
+  readings: { value: number; count: number }[];
+  watermark: number;
 }
 
 export interface PeriodTotalsResult {

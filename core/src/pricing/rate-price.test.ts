@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { roundMoney } from "../money";
-import { type PriceTier, ratePercentage, ratePrice } from "./rate-price";
+import { type PriceTier, ratePercentage, ratePercentageOfReadings, ratePrice } from "./rate-price";
 
 // Stripe's tiered-pricing examples: 1–5 units at 5.00, 6–10 at 4.00, beyond at 3.00.
 const stripeTiers: PriceTier[] = [
@@ -91,5 +91,19 @@ describe("ratePercentage", () => {
 
   it("charges nothing without events", () => {
     expect(ratePercentage(card, []).toString()).toBe("0");
+  });
+
+  it("prices readings grouped by value exactly as the events one by one, floats read at their decimal form", () => {
+    const readings = [
+      { value: 19.99, count: 3 },
+      { value: 0.1, count: 7 },
+      { value: 1000, count: 2 },
+    ];
+    const oneByOne = readings.flatMap(({ value, count }) => Array.from({ length: count }, () => String(value)));
+    expect(ratePercentageOfReadings(card, readings).toString()).toBe(ratePercentage(card, oneByOne).toString());
+    // 19.99 × 2.9% + 0.30 = 0.87971 (not 0.8797099999…): three of them, exact.
+    expect(
+      ratePercentageOfReadings({ model: "percentage", rate: "2.9", fixedAmount: "0.30" }, [readings[0]!]).toString(),
+    ).toBe("2.63913");
   });
 });

@@ -84,3 +84,16 @@ export function ratePercentage(
   }
   return total;
 }
+
+/**
+ * `ratePercentage` over events grouped by value (`count` events of each `value`): the same fees, each value's fee
+ * computed once. A reading is taken at its shortest decimal form (`String(19.99)` is "19.99"), never as a binary float.
+ */
+export function ratePercentageOfReadings(
+  price: Extract<PriceDefinition, { model: "percentage" }>,
+  readings: readonly { value: number; count: number }[],
+): Decimal {
+  let total = new Decimal(0);
+  for (const { value, count } of readings) total = total.plus(ratePercentage(price, [String(value)]).times(count));
+  return total;
+}
