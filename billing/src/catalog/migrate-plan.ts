@@ -2,6 +2,7 @@ import { LumenError, newId } from "@lumen/core";
 import { customerNow } from "../clocks/customer-time";
 import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
+import { closeRestartedPeriod, invoicePlanChange } from "../invoices/change-invoices";
 import { switchPlanNow } from "../subscriptions/compute-attach";
 import { lockSubscription } from "../subscriptions/lock-subscription";
 import { scheduleRenewal } from "../subscriptions/renewal-job";
@@ -55,7 +56,15 @@ export async function migratePlan({ ctx, id, input }: { ctx: EngineContext; id: 
               version: before.version + 1,
               updatedAt: now,
             };
+      if (parsed.when === "now") {
+        await closeRestartedPeriod(ctx, { before, after, fromPlan: from, now, clockId: customer.testClockId });
+      }
       await updateSubscription(ctx, after);
+      if (parsed.when === "now") {
+        // As a change of plan now: the new price for the rest of the period on the next invoice (or a new period
+        // billed at once when the interval changed).
+        await invoicePlanChange(ctx, { before, after, fromPlan: from, toPlan: to, behavior: "create_prorations", now });
+      }
       await recordHistory(ctx, {
         customerId: before.customer,
         objectType: "subscription",

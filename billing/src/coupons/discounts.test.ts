@@ -137,6 +137,7 @@ describe("discounts for the invoice builder", () => {
         name: null,
         duration: "repeating",
         periodsLeft: 3,
+        currency: "USD",
         totals: { id: applied[0], amountOff: new Decimal("5.00"), appliesToPlans: ["team"] },
       },
       {
@@ -145,6 +146,7 @@ describe("discounts for the invoice builder", () => {
         name: "Twenty",
         duration: "once",
         periodsLeft: 1,
+        currency: null,
         totals: { id: applied[1], percentOff: new Decimal(20), appliesToPlans: null },
       },
     ]);
@@ -167,6 +169,16 @@ describe("discounts for the invoice builder", () => {
           tx,
           active.map((discount) => discount.id),
           new Date(at),
+          at,
+        ),
+      );
+      // A second invoice of the same period (another subscription's) counts nothing more.
+      await withTransaction(ctx, (tx) =>
+        recordDiscountsUsed(
+          tx,
+          active.map((discount) => discount.id),
+          new Date(at),
+          at,
         ),
       );
       const left = await loadActiveDiscounts(ctx, "used");
@@ -194,8 +206,9 @@ describe("discounts for the invoice builder", () => {
     await customerAt("left-alone", "2030-01-01T00:00:00Z");
     const discount = await ok("POST", "/v1/customers/left-alone/discounts", { coupon: "always" });
     const ended = await ok("DELETE", `/v1/customers/left-alone/discounts/${discount.id}`);
-    await recordDiscountsUsed(session.billing.ctx(), [discount.id, "di_unknown"], new Date("2030-02-01T00:00:00Z"));
-    await recordDiscountsUsed(session.billing.ctx(), [], new Date("2030-02-01T00:00:00Z"));
+    const at = new Date("2030-02-01T00:00:00Z");
+    await recordDiscountsUsed(session.billing.ctx(), [discount.id, "di_unknown"], at, at.toISOString());
+    await recordDiscountsUsed(session.billing.ctx(), [], at, at.toISOString());
     expect((await ok("GET", "/v1/customers/left-alone/discounts")).data).toEqual([ended]);
   });
 });

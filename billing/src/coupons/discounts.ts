@@ -19,14 +19,25 @@ export interface ActiveDiscount {
   duration: CouponDuration;
   /** Period invoices it still discounts; null for `forever`. */
   periodsLeft: number | null;
+  /** An amount-off coupon's currency: it discounts only invoices in that currency. Null for a percentage. */
+  currency: string | null;
   totals: TotalsDiscount;
 }
 
-/** The customer's discounts that have not ended, oldest first: the order they stack in on an invoice. */
-export async function loadActiveDiscounts(ctx: EngineContext, customerId: string): Promise<ActiveDiscount[]> {
+/**
+ * The customer's discounts that have not ended, oldest first: the order they stack in on an invoice. With `period`
+ * (the boundary an invoice opens), also those whose last counted period is that one: a discount used up by the
+ * period's first invoice still discounts the period's other invoices (a plan and its add-ons).
+ */
+export async function loadActiveDiscounts(
+  ctx: EngineContext,
+  customerId: string,
+  { period }: { period?: string } = {},
+): Promise<ActiveDiscount[]> {
   const { rows } = await db(ctx).query<DiscountRow>(
-    `${DISCOUNT_SELECT} WHERE d.env = $1 AND d.customer_id = $2 AND d.ended_at IS NULL ${DISCOUNT_ORDER}`,
-    [ctx.env, customerId],
+    `${DISCOUNT_SELECT} WHERE d.env = $1 AND d.customer_id = $2
+       AND (d.ended_at IS NULL OR d.last_period = $3) ${DISCOUNT_ORDER}`,
+    [ctx.env, customerId, period ?? null],
   );
   return rows.map((row) => toActiveDiscount(toDiscount(row)));
 }
@@ -42,6 +53,7 @@ export function toActiveDiscount(discount: Discount): ActiveDiscount {
     name: coupon.name,
     duration: coupon.duration,
     periodsLeft: periodsLeft(coupon.duration, coupon.durationInPeriods, discount.periodsUsed),
+    currency: coupon.amountOff !== null ? coupon.currency : null,
     totals,
   };
 }
@@ -57,19 +69,26 @@ function periodsLeft(duration: CouponDuration, durationInPeriods: number | null,
  * `durationInPeriods`, at `at` (recorded as `discount.ended`); `forever` never ends. Discounts that already ended
  * (removed meanwhile) and unknown ids are left alone.
  */
-export async function recordDiscountsUsed(ctx: EngineContext, discountIds: string[], at: Date): Promise<void> {
+export async function recordDiscountsUsed(
+  ctx: EngineContext,
+  discountIds: string[],
+  at: Date,
+  /** The billing period the invoice opens (its boundary): a period counts once, whatever its number of invoices. */
+  period: string,
+): Promise<void> {
   if (discountIds.length === 0) return;
   await withTransaction(ctx, async (ctx) => {
     const { rows } = await db(ctx).query<{ id: string; ended_at: Date | null }>(
-      `UPDATE customer_discounts d SET periods_used = d.periods_used + 1,
+      `UPDATE customer_discounts d SET periods_used = d.periods_used + 1, last_period = $4,
          ended_at = CASE
            WHEN c.duration = 'once' THEN $3::timestamptz
            WHEN c.duration = 'repeating' AND d.periods_used + 1 >= c.duration_in_periods THEN $3::timestamptz
            ELSE NULL END
        FROM coupons c
        WHERE c.env = d.env AND c.id = d.coupon_id AND d.env = $1 AND d.id = ANY($2) AND d.ended_at IS NULL
+         AND d.last_period IS DISTINCT FROM $4
        RETURNING d.id, d.ended_at`,
-      [ctx.env, [...new Set(discountIds)], at],
+      [ctx.env, [...new Set(discountIds)], at, period],
     );
     const ended = rows.filter((row) => row.ended_at !== null).map((row) => row.id);
     if (ended.length === 0) return;

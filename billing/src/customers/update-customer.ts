@@ -19,12 +19,17 @@ export async function updateCustomer({
   return withTransaction(ctx, async (ctx) => {
     const before = await loadCustomer(ctx, id, { forUpdate: true });
     if (parsed.currency && before.currency && parsed.currency !== before.currency) {
-      const { rows } = await db(ctx).query("SELECT 1 FROM subscriptions WHERE env = $1 AND customer_id = $2 LIMIT 1", [
-        ctx.env,
-        id,
-      ]);
+      const { rows } = await db(ctx).query(
+        `SELECT 1 FROM subscriptions WHERE env = $1 AND customer_id = $2
+         UNION ALL SELECT 1 FROM credit_balance_transactions WHERE env = $1 AND customer_id = $2
+         UNION ALL SELECT 1 FROM invoices WHERE env = $1 AND customer_id = $2 LIMIT 1`,
+        [ctx.env, id],
+      );
       if (rows.length > 0) {
-        throw new LumenError("conflict", "A customer's currency cannot change once it has subscriptions");
+        throw new LumenError(
+          "conflict",
+          "A customer's currency cannot change once it has subscriptions, invoices or a credit balance",
+        );
       }
     }
     const now = await customerNow(ctx, before);

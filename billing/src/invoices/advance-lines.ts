@@ -1,4 +1,4 @@
-import { Decimal, nextBoundaryAfter, ratePrice, roundMoney } from "@lumen/core";
+import { Decimal, nextBoundaryAfter, periodAt, ratePrice, remainingFraction, roundMoney } from "@lumen/core";
 import type { PlanVersion } from "../catalog/plan-record";
 import type { FeatureCatalog } from "../catalog/plan-rules";
 import type { FeatureItem, PlanInterval } from "../catalog/schemas";
@@ -17,6 +17,7 @@ export function advanceLinesOf({
   periodStart,
   periodEnd,
   first,
+  prorate = false,
 }: {
   plan: PlanVersion;
   features: FeatureCatalog;
@@ -27,10 +28,24 @@ export function advanceLinesOf({
   periodEnd: Date;
   /** The subscription's first invoice: one-time items bill once, here. */
   first: boolean;
+  /**
+   * A first period that starts between two anchor boundaries (a `billingAnchor` ahead): recurring items bill the
+   * remaining fraction of their interval (Stripe's prorated first period), per second, each line rounded.
+   */
+  prorate?: boolean;
 }): DraftLine[] {
   const definition = plan.definition;
   const currency = definition.currency;
   const lines: DraftLine[] = [];
+  const fractionOf = (interval: PlanInterval | undefined): Decimal => {
+    if (!prorate) return new Decimal(1);
+    const full = periodAt({ anchor, interval: interval ?? definition.interval, at: periodStart });
+    return remainingFraction({
+      periodStart: full.start.getTime(),
+      periodEnd: full.end.getTime(),
+      at: periodStart.getTime(),
+    });
+  };
   const itemEnd = (interval: PlanInterval | undefined) =>
     interval === undefined || interval === definition.interval
       ? periodEnd
@@ -62,13 +77,21 @@ export function advanceLinesOf({
         plan: plan.plan,
         quantity: 1,
         unitAmount: new Decimal(item.amount),
-        amount: roundMoney(new Decimal(item.amount), currency),
+        amount: roundMoney(new Decimal(item.amount).times(fractionOf(item.billingInterval)), currency),
         periodStart,
         periodEnd: itemEnd(item.billingInterval),
       });
       continue;
     }
-    const line = gaugeLine({ item, plan, features, levels, periodStart, periodEnd: itemEnd(item.billingInterval) });
+    const line = gaugeLine({
+      item,
+      plan,
+      features,
+      levels,
+      periodStart,
+      periodEnd: itemEnd(item.billingInterval),
+      fraction: fractionOf(item.billingInterval),
+    });
     if (line) lines.push(line);
   }
   return lines;
@@ -82,6 +105,7 @@ function gaugeLine({
   levels,
   periodStart,
   periodEnd,
+  fraction,
 }: {
   item: FeatureItem;
   plan: PlanVersion;
@@ -89,6 +113,7 @@ function gaugeLine({
   levels: ReadonlyMap<string, number>;
   periodStart: Date;
   periodEnd: Date;
+  fraction: Decimal;
 }): DraftLine | null {
   if (item.price === undefined || item.price.model === "percentage") return null;
   if (features.get(item.feature)?.type !== "gauge") return null;
@@ -106,7 +131,7 @@ function gaugeLine({
     plan: plan.plan,
     quantity: billable,
     unitAmount: item.price.model === "per_unit" ? new Decimal(item.price.unitAmount) : null,
-    amount: roundMoney(amount, plan.definition.currency),
+    amount: roundMoney(amount.times(fraction), plan.definition.currency),
     periodStart,
     periodEnd,
   };

@@ -4,7 +4,7 @@ import type { PlanVersion } from "../catalog/plan-record";
 import { db, type EngineContext } from "../context";
 import type { Subscription } from "../subscriptions/subscription-record";
 import { advanceLinesOf, billableLevel, recurringAmountOf } from "./advance-lines";
-import { customerDetailsOf } from "./close-period";
+import { closeSubscriptionPeriod, customerDetailsOf } from "./close-period";
 import { collectImmediately } from "./collect";
 import { finalizeInvoice } from "./finalize-invoice";
 import { type DraftLine, insertInvoice, newInvoice, serializeInvoice } from "./invoice-record";
@@ -31,6 +31,7 @@ export async function invoiceNewSubscription(
     periodStart: sub.currentPeriodStart,
     periodEnd: sub.currentPeriodEnd,
     first: true,
+    prorate: true,
   });
   return invoiceNow(ctx, { sub, currency: plan.definition.currency, lines, now, reason: "subscription_create" });
 }
@@ -125,6 +126,34 @@ export async function invoicePlanChange(
     lines: [...prorated, ...advance],
     now,
     reason: "subscription_update",
+  });
+}
+
+/**
+ * A change now that starts a new period (another interval, leaving a free plan) ends the current one early: its usage
+ * so far is closed like any period (a draft for the grace period), priced by the plan in force until now. Call it
+ * before the subscription is written, so that the close reads the customer as it was during that period.
+ */
+export async function closeRestartedPeriod(
+  ctx: EngineContext,
+  {
+    before,
+    after,
+    fromPlan,
+    now,
+    clockId,
+  }: { before: Subscription; after: Subscription; fromPlan: PlanVersion; now: Date; clockId: string | null },
+): Promise<void> {
+  if (after.currentPeriodStart.getTime() === before.currentPeriodStart.getTime()) return;
+  if (now.getTime() <= before.currentPeriodStart.getTime()) return;
+  await closeSubscriptionPeriod(ctx, {
+    sub: before,
+    plan: fromPlan,
+    periodStart: before.currentPeriodStart,
+    periodEnd: now,
+    next: null,
+    trial: before.status === "trialing",
+    clockId,
   });
 }
 

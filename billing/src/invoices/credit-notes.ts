@@ -6,7 +6,7 @@ import { appendCreditTransaction } from "../credit-balance/credit-balance";
 import { loadCustomer } from "../customers/customer-record";
 import { recordHistory } from "../history/record-history";
 import { nextDocumentNumber } from "./finalize-invoice";
-import { loadInvoice } from "./invoice-record";
+import { loadInvoice, lockInvoice } from "./invoice-record";
 
 export const createCreditNoteInput = z.strictObject({
   amount: positiveDecimalString,
@@ -62,7 +62,7 @@ export async function createCreditNote({
 }) {
   const parsed = createCreditNoteInput.parse(input ?? {});
   return withTransaction(ctx, async (ctx) => {
-    const invoice = await loadInvoice(ctx, invoiceId, { forUpdate: true });
+    const invoice = await lockInvoice(ctx, invoiceId);
     if (invoice.status === "draft" || invoice.status === "void") {
       throw new LumenError(
         "conflict",

@@ -9,8 +9,11 @@ import type { Invoice } from "./invoice-record";
 import { writeFinalInvoice } from "./invoice-record";
 import type { CustomerDetails, InvoiceDiscountView } from "./invoice-view";
 
-/** Invoices that discounts apply to: a subscription's period invoices, never a mid-period change's prorations. */
-const DISCOUNTED_REASONS = new Set(["subscription_create", "subscription_cycle"]);
+/**
+ * Invoices that discounts apply to: a subscription's first and period invoices, and a change's invoice for the whole
+ * period it starts (its proration lines never take a discount, `computeInvoiceTotals`).
+ */
+const DISCOUNTED_REASONS = new Set(["subscription_create", "subscription_cycle", "subscription_update"]);
 
 /**
  * The totals of an invoice in PRODUCT §7's order, as they would be if it were finalized now (drafts show this):
@@ -21,8 +24,11 @@ export async function computeTotalsFor(
   invoice: Invoice,
   { creditBalance }: { creditBalance: Decimal },
 ) {
-  const active = DISCOUNTED_REASONS.has(invoice.billingReason) ? await loadActiveDiscounts(ctx, invoice.customer) : [];
-  const discounts = active;
+  const active = DISCOUNTED_REASONS.has(invoice.billingReason)
+    ? await loadActiveDiscounts(ctx, invoice.customer, { period: discountPeriodOf(invoice) })
+    : [];
+  // An amount off is money in the coupon's currency: it discounts only invoices in that currency.
+  const discounts = active.filter((discount) => discount.currency === null || discount.currency === invoice.currency);
   const totals = computeInvoiceTotals({
     lines: invoice.lines.map((line) => ({ id: line.id, type: line.type, amount: line.amount, plan: line.plan })),
     discounts: discounts.map((discount) => discount.totals),
@@ -106,11 +112,14 @@ export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Da
       at,
     });
   }
-  if (discounts.length > 0) {
+  // A discount is used by the periods it discounted: one that found nothing to apply to is not used up.
+  const used = discounts.filter((discount) => totals.discountAmounts.get(discount.id)?.gt(0));
+  if (used.length > 0) {
     await recordDiscountsUsed(
       ctx,
-      discounts.map((discount) => discount.id),
+      used.map((discount) => discount.id),
       at,
+      discountPeriodOf(draft),
     );
   }
   // The definition carries the newest invoiced period to sidecars: later events before its end are refused.
@@ -130,6 +139,11 @@ export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Da
     },
   });
   return final;
+}
+
+/** The billing period an invoice opens, as discounts count them: a close's boundary, else the invoice's start. */
+function discountPeriodOf(invoice: Invoice): string {
+  return (invoice.billingReason === "subscription_cycle" ? invoice.periodEnd : invoice.periodStart).toISOString();
 }
 
 /**

@@ -2,7 +2,7 @@ import { Decimal, LumenError } from "@lumen/core";
 import { z } from "zod";
 import { loadPlanVersion } from "../catalog/plan-record";
 import { customerNow } from "../clocks/customer-time";
-import { type EngineContext, withTransaction } from "../context";
+import { db, type EngineContext, withTransaction } from "../context";
 import { appendCreditTransaction, creditBalanceOf } from "../credit-balance/credit-balance";
 import { loadCustomer } from "../customers/customer-record";
 import { recordHistory } from "../history/record-history";
@@ -15,6 +15,7 @@ import {
   type Invoice,
   listInvoiceRecords,
   loadInvoice,
+  lockInvoice,
   replaceDraftLines,
   serializeInvoice,
   writeInvoiceStatus,
@@ -80,7 +81,7 @@ export async function getInvoicePdf({ ctx, id }: { ctx: EngineContext; id: strin
  * arrived late in the grace period count.
  */
 export async function finalizeDraft(ctx: EngineContext, id: string, at: Date): Promise<Invoice> {
-  let invoice = await loadInvoice(ctx, id, { forUpdate: true });
+  let invoice = await lockInvoice(ctx, id);
   if (invoice.status !== "draft") throw new LumenError("conflict", `Invoice '${id}' is already ${invoice.status}`);
   if (invoice.usagePlan) {
     const plan = await loadPlanVersion(ctx, invoice.usagePlan.plan, invoice.usagePlan.version);
@@ -120,15 +121,33 @@ export async function finalizeInvoiceNow({ ctx, id }: { ctx: EngineContext; id: 
  * Credit balance it used goes back to the customer.
  */
 export async function voidInvoice({ ctx, id }: { ctx: EngineContext; id: string }) {
-  return changeStatus(ctx, id, "invoice.voided", async (invoice, at) => {
+  return changeStatus(ctx, id, "invoice.voided", async (invoice, at, tx) => {
     if (invoice.status === "paid" || invoice.status === "void") {
       throw new LumenError(
         "conflict",
         `Invoice '${id}' is ${invoice.status} and cannot be voided; issue a credit note`,
       );
     }
+    const { rows: notes } = await db(tx).query(
+      "SELECT 1 FROM credit_notes WHERE env = $1 AND invoice_id = $2 LIMIT 1",
+      [tx.env, invoice.id],
+    );
+    if (notes.length > 0) {
+      // The credit notes already gave part of it back: voiding too would give it twice.
+      throw new LumenError(
+        "conflict",
+        `Invoice '${id}' has credit notes and cannot be voided; credit the rest instead`,
+      );
+    }
+    if (invoice.status === "draft") {
+      // The pending items the draft took go back to wait for the next invoice.
+      await db(tx).query("UPDATE pending_invoice_items SET invoice_id = NULL WHERE env = $1 AND invoice_id = $2", [
+        tx.env,
+        invoice.id,
+      ]);
+    }
     if (invoice.creditApplied.gt(0)) {
-      await appendCreditTransaction(ctx, {
+      await appendCreditTransaction(tx, {
         customerId: invoice.customer,
         type: "invoice_voided",
         amount: invoice.creditApplied,
@@ -179,13 +198,13 @@ async function changeStatus(
   ctx: EngineContext,
   id: string,
   historyType: string,
-  change: (invoice: Invoice, at: Date) => Promise<Invoice>,
+  change: (invoice: Invoice, at: Date, tx: EngineContext) => Promise<Invoice>,
   { outOfBand = false }: { outOfBand?: boolean } = {},
 ) {
   return withTransaction(ctx, async (ctx) => {
-    const invoice = await loadInvoice(ctx, id, { forUpdate: true });
+    const invoice = await lockInvoice(ctx, id);
     const at = await customerNow(ctx, await loadCustomer(ctx, invoice.customer).catch(() => ({ testClockId: null })));
-    const after = await change(invoice, at);
+    const after = await change(invoice, at, ctx);
     await writeInvoiceStatus(ctx, after, { outOfBand, at });
     await recordHistory(ctx, {
       customerId: invoice.customer,

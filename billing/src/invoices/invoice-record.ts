@@ -396,6 +396,16 @@ export async function loadInvoice(
   return toInvoice(row, await loadLines(ctx, [id]).then((lines) => lines.get(id) ?? []));
 }
 
+/**
+ * Locks an invoice for a change in the documented order — its customer's row first, then the invoice — the order
+ * attach, seats and renewals take, so that a finalization never deadlocks with a change of the same customer.
+ */
+export async function lockInvoice(ctx: EngineContext, id: string): Promise<Invoice> {
+  const unlocked = await loadInvoice(ctx, id);
+  await db(ctx).query("SELECT 1 FROM customers WHERE env = $1 AND id = $2 FOR UPDATE", [ctx.env, unlocked.customer]);
+  return loadInvoice(ctx, id, { forUpdate: true });
+}
+
 async function loadLines(ctx: EngineContext, ids: readonly string[]): Promise<Map<string, InvoiceLine[]>> {
   const { rows } = await db(ctx).query<LineRow>(
     "SELECT * FROM invoice_lines WHERE env = $1 AND invoice_id = ANY($2) ORDER BY invoice_id, position",

@@ -1,4 +1,4 @@
-import type { Clock } from "@lumen/core";
+import { type Clock, LumenError } from "@lumen/core";
 import type { EngineContext, Env } from "../context";
 import type { Pool } from "../db/pool";
 import { enqueueOutbox } from "../definitions/enqueue-outbox";
@@ -13,6 +13,11 @@ export interface Job {
   clockId: string | null;
   payload: Record<string, unknown>;
   attempts: number;
+}
+
+/** Failures that pass by themselves: the pipeline did not answer, or a concurrent change won a race. */
+function isPassingFailure(error: unknown): boolean {
+  return error instanceof LumenError && (error.code === "unavailable" || error.code === "conflict");
 }
 
 export type JobHandler = (ctx: EngineContext, job: Job) => Promise<void>;
@@ -114,18 +119,23 @@ export async function runDueJobs({
       await client.query("ROLLBACK").catch(() => {});
       if (!job) throw error;
       const message = String(error instanceof Error ? error.stack : error);
-      // A job of a test clock retries at once (its clock is what moves time); a real-time job backs off
-      // 2^attempts seconds, so that a passing conflict or outage does not use up its attempts.
-      const { rows } = await pool.query<{ status: string }>(
-        `UPDATE jobs SET attempts = attempts + 1, last_error = $2,
-           status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END,
-           run_at = CASE WHEN clock_id IS NULL THEN now() + make_interval(secs => power(2, attempts + 1)) ELSE run_at END
-         WHERE id = $1 RETURNING status`,
-        [job.id, message, MAX_ATTEMPTS],
+      // A job that met an outage of the pipeline or a lost race (`unavailable`, `conflict`) runs again without using
+      // up its attempts: a period must close however long the outage lasts. A real-time job backs off (capped at a
+      // minute); a test clock's job stays pending and the run stops there, so the advance answers the failure and
+      // a later advance picks it up (never a spin, never a period skipped).
+      const passing = isPassingFailure(error);
+      const { rows } = await pool.query<{ status: string; clock_id: string | null }>(
+        `UPDATE jobs SET attempts = attempts + CASE WHEN $4 THEN 0 ELSE 1 END, last_error = $2,
+           status = CASE WHEN NOT $4 AND attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END,
+           run_at = CASE WHEN clock_id IS NULL THEN now() + make_interval(secs => LEAST(60, power(2, attempts + 1)))
+                    ELSE run_at END
+         WHERE id = $1 RETURNING status, clock_id`,
+        [job.id, message, MAX_ATTEMPTS, passing],
       );
-      if (rows[0]?.status === "failed") {
+      const stuck = passing && rows[0]?.clock_id != null;
+      if (rows[0]?.status === "failed" || stuck) {
         failed.push({ key: job.key, error: message.split("\n")[0] ?? message });
-        if (stopOnFailure) return { ran, failed };
+        if (stopOnFailure || stuck) return { ran, failed };
       }
     } finally {
       client.release();

@@ -8,7 +8,12 @@ import { db, type EngineContext, withTransaction } from "../context";
 import { loadCustomer } from "../customers/customer-record";
 import { updateCustomer } from "../customers/update-customer";
 import { recordHistory } from "../history/record-history";
-import { invoiceNewSubscription, invoicePlanChange, type ProrationBehavior } from "../invoices/change-invoices";
+import {
+  closeRestartedPeriod,
+  invoiceNewSubscription,
+  invoicePlanChange,
+  type ProrationBehavior,
+} from "../invoices/change-invoices";
 import { type AttachDecision, computeAttach } from "./compute-attach";
 import { scheduleRenewal } from "./renewal-job";
 import { type AttachInput, attachInput } from "./schemas";
@@ -65,6 +70,17 @@ export async function attachPlan({ ctx, input }: { ctx: EngineContext; input: At
     if (!customer.currency) {
       // The first plan fixes the customer's currency: a new customer version, like any change.
       await updateCustomer({ ctx, id: customer.id, input: { currency } });
+    }
+    if (decision.kind === "change_now") {
+      const fromPlan = livePlans.get(decision.before.id);
+      if (!fromPlan) throw new Error(`plan of subscription ${decision.before.id} not loaded`);
+      await closeRestartedPeriod(ctx, {
+        before: decision.before,
+        after: decision.after,
+        fromPlan,
+        now,
+        clockId: customer.testClockId,
+      });
     }
     const subscription = await executeAttach(ctx, decision, now, customer.testClockId);
     const invoice = await invoiceAttach(ctx, { decision, target, livePlans, now, input: parsed });

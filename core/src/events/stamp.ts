@@ -75,12 +75,17 @@ export function customersToCheckForClosedPeriods(inputs: readonly TrackInput[]):
 }
 
 /**
- * The SQL behind `closedThrough` (PostgreSQL; $1 env, $2 customer ids): per customer, the end of the newest period
- * whose period invoice is final. Ingest and the billing API run the same query.
+ * The SQL behind `closedThrough` (PostgreSQL; $1 env, $2 customer ids): per customer, the earliest of its live
+ * subscriptions' newest final period closes (sub-period closes of items with their own interval aside): no event is
+ * refused that a period still open could count. Ingest and the billing API run the same query.
  */
-export const CLOSED_THROUGH_SQL = `SELECT customer_id, max(period_end) AS closed_through FROM invoices
-  WHERE env = $1 AND customer_id = ANY($2) AND status <> 'draft' AND billing_reason = 'subscription_cycle'
-  GROUP BY customer_id`;
+export const CLOSED_THROUGH_SQL = `SELECT customer_id, min(closed) AS closed_through FROM (
+    SELECT i.customer_id, i.subscription_id, max(i.period_end) AS closed FROM invoices i
+      JOIN subscriptions s ON s.env = i.env AND s.id = i.subscription_id
+     WHERE i.env = $1 AND i.customer_id = ANY($2) AND i.status <> 'draft' AND i.billing_reason = 'subscription_cycle'
+       AND NOT (COALESCE(i.usage_plan, '{}'::jsonb) ? 'intervals') AND s.ended_at IS NULL
+     GROUP BY i.customer_id, i.subscription_id
+  ) closed_per_subscription GROUP BY customer_id`;
 
 export function closedThroughOf(rows: readonly { customer_id: string; closed_through: Date | string }[]) {
   return new Map(rows.map((row) => [row.customer_id, new Date(row.closed_through).getTime()]));

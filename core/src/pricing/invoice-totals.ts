@@ -113,18 +113,18 @@ export function computeInvoiceTotals({
  */
 function spread(amount: Decimal, weights: readonly Decimal[], currency: string): Decimal[] {
   const unit = new Decimal(10).pow(-minorUnits(currency));
-  const units = amount.dividedBy(unit).toNumber();
+  const units = amount.dividedBy(unit);
   const total = weights.reduce((sum, weight) => sum.plus(weight), new Decimal(0));
   const exact = weights.map((weight) => weight.times(units).dividedBy(total));
   const shares = exact.map((value) => value.floor());
-  let leftover = units - shares.reduce((sum, value) => sum + value.toNumber(), 0);
+  let leftover = units.minus(shares.reduce((sum, value) => sum.plus(value), new Decimal(0)));
   const order = exact
     .map((value, index) => ({ index, fraction: value.minus(value.floor()) }))
     .sort((a, b) => b.fraction.comparedTo(a.fraction) || a.index - b.index);
   for (const { index } of order) {
-    if (leftover <= 0) break;
+    if (leftover.lte(0)) break;
     shares[index] = shares[index]!.plus(1);
-    leftover--;
+    leftover = leftover.minus(1);
   }
   return shares.map((share) => share.times(unit));
 }
