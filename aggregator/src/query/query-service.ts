@@ -7,8 +7,8 @@ import { queryEventsPage } from "./events-page";
 import { parseKeysSeen, queryKeysSeen } from "./keys-seen";
 import { queryPeriodTotals } from "./period-totals";
 import { QueryFailure, serveRequests } from "./query-failure";
-import { queryTimeseries } from "./timeseries";
 import { queryReadings } from "./readings";
+import { queryTimeseries } from "./timeseries";
 import { parseEvents, parsePeriodTotals, parseReadings, parseTimeseries } from "./validate";
 
 /** Every aggregator answers ClickHouse queries in one queue group: they all share one ClickHouse. */

@@ -1,4 +1,11 @@
-import type { CurrentUsageRequest, EventsRequest, LumenEnv, PeriodTotalsRequest, ReadingsRequest, TimeseriesRequest } from "@lumen/core";
+import type {
+  CurrentUsageRequest,
+  EventsRequest,
+  LumenEnv,
+  PeriodTotalsRequest,
+  ReadingsRequest,
+  TimeseriesRequest,
+} from "@lumen/core";
 import { invalidRequest } from "./query-failure";
 
 export type Fields = Record<string, unknown>;
