@@ -87,16 +87,15 @@ export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Da
     finalizedAt: at,
     paidAt: paid ? at : null,
     finalizeAt: null,
-    number: await nextDocumentNumber(ctx, "invoice"),
+    number: null,
   };
-  await writeFinalInvoice(ctx, final);
   if (totals.creditApplied.gt(0)) {
     await appendCreditTransaction(ctx, {
       customerId: draft.customer,
       type: "applied_to_invoice",
       amount: totals.creditApplied.negated(),
       currency: draft.currency,
-      description: `Applied to invoice ${final.number}`,
+      description: `Applied to invoice ${draft.id}`,
       invoiceId: draft.id,
       at,
     });
@@ -107,7 +106,7 @@ export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Da
       type: "proration",
       amount: credit,
       currency: draft.currency,
-      description: `Credit from invoice ${final.number}`,
+      description: `Credit from invoice ${draft.id}`,
       invoiceId: draft.id,
       at,
     });
@@ -124,6 +123,10 @@ export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Da
   }
   // The definition carries the newest invoiced period to sidecars: later events before its end are refused.
   if (draft.billingReason === "subscription_cycle") await enqueueOutbox(ctx, "customer", draft.customer);
+  // The number last: its counter row stays locked until the commit, and every finalization of the environment waits
+  // for it, so the fewer statements after it the better.
+  final.number = await nextDocumentNumber(ctx, "invoice");
+  await writeFinalInvoice(ctx, final);
   await recordHistory(ctx, {
     customerId: draft.customer,
     objectType: "invoice",

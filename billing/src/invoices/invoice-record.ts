@@ -314,6 +314,8 @@ export async function replaceDraftLines(
   types: readonly InvoiceLineType[],
   lines: readonly DraftLine[],
 ): Promise<Invoice> {
+  // Nothing to take out and nothing new (a period without usage): the lines stay as they are, rows untouched.
+  if (lines.length === 0 && !invoice.lines.some((line) => types.includes(line.type))) return invoice;
   await db(ctx).query("DELETE FROM invoice_lines WHERE env = $1 AND invoice_id = $2", [ctx.env, invoice.id]);
   const ordered = [...lines.map(toInvoiceLine), ...invoice.lines.filter((line) => !types.includes(line.type))];
   await insertLines(ctx, invoice.id, ordered, 0);
@@ -322,10 +324,19 @@ export async function replaceDraftLines(
 
 /** Writes a draft's totals, per-line discounts and tax, and makes it final: status, number, times. */
 export async function writeFinalInvoice(ctx: EngineContext, invoice: Invoice): Promise<void> {
-  for (const line of invoice.lines) {
+  if (invoice.lines.length > 0) {
+    // Every line in one statement: a period invoice of many seats has many lines.
     await db(ctx).query(
-      `UPDATE invoice_lines SET discount_amount = $3, tax_rate = $4, tax_amount = $5 WHERE env = $1 AND id = $2`,
-      [ctx.env, line.id, line.discountAmount.toString(), line.taxRate?.toString() ?? null, line.taxAmount.toString()],
+      `UPDATE invoice_lines l SET discount_amount = v.discount_amount, tax_rate = v.tax_rate, tax_amount = v.tax_amount
+       FROM unnest($2::text[], $3::numeric[], $4::numeric[], $5::numeric[]) AS v(id, discount_amount, tax_rate, tax_amount)
+       WHERE l.env = $1 AND l.id = v.id`,
+      [
+        ctx.env,
+        invoice.lines.map((line) => line.id),
+        invoice.lines.map((line) => line.discountAmount.toString()),
+        invoice.lines.map((line) => line.taxRate?.toString() ?? null),
+        invoice.lines.map((line) => line.taxAmount.toString()),
+      ],
     );
   }
   const { rowCount } = await db(ctx).query(
