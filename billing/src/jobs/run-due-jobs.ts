@@ -103,7 +103,9 @@ export async function runDueJobs({
         if (!more) return;
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+    // Leave the pool connections for the caller (an advance holds one) and for a failure's bookkeeping.
+    const workers = Math.max(1, Math.min(concurrency, (pool.options.max ?? 10) - 2));
+    await Promise.all(Array.from({ length: workers }, worker));
   }
   return { ran: state.ran, failed: state.failed };
 }
