@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: every benchmark of the pipeline and the sidecar, each figure beside the limit measured in the same
- * run and the goal of issues 2 and 3. Prints a table and writes bench/results.json. A benchmark, not a test: it always exits 0
- * once it has measured, goals met or not.
- *   BENCH_SECONDS (default 5) per load figure; BENCH_EVENTS (default 500000) for the aggregator drain.
+ * `npm run bench`: every benchmark of the pipeline, the sidecar and the billing engine, each figure beside the limit
+ * measured in the same run and the goal of issues 2, 3 and 4. Prints a table and writes bench/results.json. A benchmark,
+ * not a test: it always exits 0 once it has measured, goals met or not.
+ *   BENCH_SECONDS (default 5) per load figure; BENCH_EVENTS (default 500000) for the aggregator drain;
+ *   BENCH_SUBSCRIPTIONS (default 10000) for the period close.
  */
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -10,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { measureAggregatorLoad } from "./aggregator-load";
 import { measureConsumes } from "./consume-load";
 import { type IngestLoadResult, runIngestBenchmark } from "./ingest-load";
+import { type InvoiceCloseResult, measureInvoiceClose } from "./invoice-close";
 import { measureLag } from "./lag";
 import { runMicroBenchmarks } from "./micro";
 import { measureFreshness } from "./sidecar-freshness";
@@ -26,6 +28,7 @@ interface Row {
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const drainEvents = Number(process.env.BENCH_EVENTS ?? 500_000);
+const subscriptions = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10_000);
 const rows: Row[] = [];
 const round = (value: number) => Math.round(value);
 
@@ -152,6 +155,20 @@ rows.push({
   met: null,
 });
 
+const invoiceClose: InvoiceCloseResult[] = [];
+for (const usagePricing of [false, true]) {
+  const close = await measureInvoiceClose({ subscriptions, usagePricing });
+  invoiceClose.push(close);
+  rows.push({
+    figure: `billing: close ${subscriptions.toLocaleString("en-US")} monthly periods in one clock advance (${close.variant})`,
+    value: close.invoicesPerSecond,
+    unit: `invoices/s (${close.seconds} s for ${close.invoices.toLocaleString("en-US")} invoices)`,
+    limit: `${close.limit.name}: ${close.limit.subscriptionsPerSecond.toLocaleString("en-US")} subscriptions/s`,
+    goal: "≥ 1,000 invoices/s",
+    met: close.invoicesPerSecond >= 1_000,
+  });
+}
+
 const micro = await runMicroBenchmarks();
 for (const task of micro) {
   rows.push({
@@ -190,6 +207,7 @@ writeFileSync(
       consumes,
       freshness,
       memory,
+      invoiceClose,
       micro,
     },
     null,
