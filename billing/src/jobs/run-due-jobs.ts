@@ -201,10 +201,11 @@ async function runOneJob({
       [job.id, message, MAX_ATTEMPTS, passing],
     );
     const stuck = passing && rows[0]?.clock_id != null;
-    if (rows[0]?.status === "failed" || stuck) {
+    // Another worker may have picked the job again between the rollback and this bookkeeping: report it once.
+    if ((rows[0]?.status === "failed" || stuck) && !state.failed.some((failure) => failure.key === job?.key)) {
       state.failed.push({ key: job.key, error: message.split("\n")[0] ?? message });
-      if (stopOnFailure || stuck) state.stop = true;
     }
+    if ((rows[0]?.status === "failed" && stopOnFailure) || stuck) state.stop = true;
     // A job of a test clock that failed and is still pending is picked again at once (up to its attempts).
     return !state.stop;
   } finally {
