@@ -31,6 +31,8 @@ export interface InvoiceCloseResult {
   seconds: number;
   invoicesPerSecond: number;
   jobsRun: number;
+  /** The billing pool's size: the job runner leaves two connections to the advance and runs on the others. */
+  poolConnections: number;
   seedSeconds: number;
   limit: {
     name: string;
@@ -45,14 +47,14 @@ export async function measureInvoiceClose({
   subscriptions = 10_000,
   usagePricing = true,
   seatsPerCustomer = 2,
-  concurrency = 8,
+  seedingConcurrency = 8,
 }: {
   subscriptions?: number;
   /** The plan also prices a per-seat metered feature: each close and finalize asks the aggregators. */
   usagePricing?: boolean;
   seatsPerCustomer?: number;
   /** Seeding requests in flight (the test database's pool has 5 connections). */
-  concurrency?: number;
+  seedingConcurrency?: number;
 } = {}): Promise<InvoiceCloseResult> {
   const pipeline = await startTestPipeline();
   const aggregator = startFakeAggregator(pipeline.nats, pipeline.names);
@@ -62,7 +64,7 @@ export async function measureInvoiceClose({
     await seedPlan(ok, usagePricing);
     const clock = await ok("POST", "/v1/test-clocks", { frozenTime: PERIOD_START, name: "bench close" });
     const seeding = performance.now();
-    await inParallel(subscriptions, concurrency, async (index) => {
+    await inParallel(subscriptions, seedingConcurrency, async (index) => {
       const customer = `cus-bench-${index}`;
       await ok("POST", "/v1/customers", { id: customer, name: `Customer ${index}`, testClock: clock.id });
       for (let seat = 0; seat < seatsPerCustomer; seat++) {
@@ -95,6 +97,7 @@ export async function measureInvoiceClose({
       seconds: round(seconds),
       invoicesPerSecond: Math.round(invoices / seconds),
       jobsRun: advanced.jobsRun,
+      poolConnections: billing.database.pool.options.max ?? 10,
       seedSeconds: round(seedSeconds),
       limit,
     };
