@@ -1,13 +1,13 @@
 import { computePlanChangeProration, LumenError, ratePrice, remainingFraction, roundMoney } from "@lumen/core";
 import { loadFeatureCatalog } from "../catalog/features";
 import type { PlanVersion } from "../catalog/plan-record";
-import { db, type EngineContext } from "../context";
+import type { EngineContext } from "../context";
 import type { Subscription } from "../subscriptions/subscription-record";
 import { advanceLinesOf, billableLevel, recurringAmountOf } from "./advance-lines";
 import { closeSubscriptionPeriod, customerDetailsOf } from "./close-period";
 import { collectImmediately } from "./collect";
 import { finalizeInvoice } from "./finalize-invoice";
-import { type DraftLine, insertInvoice, newInvoice, serializeInvoice } from "./invoice-record";
+import { type DraftLine, hasInvoices, insertInvoice, newInvoice, serializeInvoice } from "./invoice-record";
 import type { BillingReason, InvoiceView } from "./invoice-view";
 import { loadLevels } from "./levels";
 import { addPendingItems } from "./pending-items";
@@ -99,10 +99,7 @@ export async function invoicePlanChange(
   }));
   // A new period starting now (another interval, or leaving a free plan) bills in advance like a first period; its
   // one-time items too when the subscription never had an invoice.
-  const { rows: earlier } = await db(ctx).query(
-    "SELECT 1 FROM invoices WHERE env = $1 AND subscription_id = $2 AND status <> 'void' LIMIT 1",
-    [ctx.env, after.id],
-  );
+  const invoicedBefore = await hasInvoices(ctx, after.id);
   const advance =
     restarted && nowPaying
       ? advanceLinesOf({
@@ -112,7 +109,7 @@ export async function invoicePlanChange(
           anchor: after.billingAnchor,
           periodStart: after.currentPeriodStart,
           periodEnd: after.currentPeriodEnd,
-          first: earlier.length === 0,
+          first: !invoicedBefore,
         })
       : [];
   const prorated = behavior === "none" ? [] : proration;

@@ -21,7 +21,7 @@ import { scheduleJob } from "../jobs/schedule-job";
 import { requirePipeline } from "../pipeline/pipeline-client";
 import type { Subscription } from "../subscriptions/subscription-record";
 import { advanceLinesOf } from "./advance-lines";
-import { type DraftLine, type Invoice, insertInvoice, newInvoice } from "./invoice-record";
+import { type DraftLine, hasInvoices, type Invoice, insertInvoice, newInvoice } from "./invoice-record";
 import { loadInvoiceSettings } from "./invoice-settings";
 import type { CustomerDetails } from "./invoice-view";
 import { loadLevels } from "./levels";
@@ -75,10 +75,7 @@ export async function closeSubscriptionPeriod(ctx: EngineContext, input: CloseIn
         periodEnd,
         ...(input.intervals ? { intervals: input.intervals } : {}),
       });
-  const { rows: earlier } = await db(ctx).query(
-    "SELECT 1 FROM invoices WHERE env = $1 AND subscription_id = $2 AND status <> 'void' LIMIT 1",
-    [ctx.env, sub.id],
-  );
+  const invoicedBefore = await hasInvoices(ctx, sub.id);
   const intervals = input.intervals;
   const advance = next
     ? advanceLinesOf({
@@ -89,7 +86,7 @@ export async function closeSubscriptionPeriod(ctx: EngineContext, input: CloseIn
         periodStart: intervals ? periodEnd : next.sub.currentPeriodStart,
         periodEnd: next.sub.currentPeriodEnd,
         // A trial's first paid period: its one-time items bill now.
-        first: earlier.length === 0,
+        first: !invoicedBefore,
       })
     : [];
   const pending = await claimPendingItems(ctx, { customerId: sub.customer, subscriptionId: sub.id });
@@ -186,11 +183,18 @@ export async function usageLinesOf(
     }),
   }));
   const ranges = wanted.flatMap((entry) => entry.ranges);
-  const percentage = await percentageLinesOf(ctx, { customerId, plan, groups, periodEnd, waitForPipeline });
+  const featureNames = await featureNamesOf(ctx);
+  const percentage = await percentageLinesOf(ctx, {
+    customerId,
+    plan,
+    groups,
+    periodEnd,
+    waitForPipeline,
+    featureNames,
+  });
   if (ranges.length === 0) return { lines: percentage, closingLedgers: null, definition: null };
   const totals = await fetchTotals(ctx, { customer: customerId, ranges, waitForPipeline });
   const openingLedgers = await openingLedgersOf(ctx, { customerId, periodStart });
-  const featureNames = await featureNamesOf(ctx);
   const lines: DraftLine[] = [];
   const closing = new Map<string, Ledger>();
   for (const { group, ranges: groupRanges } of wanted) {
@@ -237,12 +241,14 @@ async function percentageLinesOf(
     groups,
     periodEnd,
     waitForPipeline,
+    featureNames,
   }: {
     customerId: string;
     plan: PlanVersion;
     groups: { definition: PlanDefinition; start: Date }[];
     periodEnd: Date;
     waitForPipeline: boolean;
+    featureNames: Record<string, string>;
   },
 ): Promise<DraftLine[]> {
   const lines: DraftLine[] = [];
@@ -266,7 +272,7 @@ async function percentageLinesOf(
       const events = readings.reduce((sum, reading) => sum + reading.count, 0);
       if (events === 0) continue;
       const price = item.price;
-      const name = (await featureNamesOf(ctx))[item.feature] ?? item.feature;
+      const name = featureNames[item.feature] ?? item.feature;
       lines.push({
         type: "usage",
         description: `${name}: ${price.rate}% of ${events} ${events === 1 ? "event" : "events"}${

@@ -1,4 +1,4 @@
-import { computeInvoiceTotals, Decimal, toMoneyString } from "@lumen/core";
+import { computeInvoiceTotals, Decimal, type InvoiceTotals, toMoneyString } from "@lumen/core";
 import { db, type EngineContext } from "../context";
 import { loadActiveDiscounts, recordDiscountsUsed } from "../coupons/discounts";
 import { appendCreditTransaction, lockCreditBalance } from "../credit-balance/credit-balance";
@@ -36,6 +36,25 @@ export async function computeTotalsFor(
     currency: invoice.currency,
   });
   return { totals, discounts };
+}
+
+/** The invoice as those totals make it (a draft's preview, the upcoming invoice); amount due never below zero. */
+export function withTotals(invoice: Invoice, totals: InvoiceTotals): Invoice {
+  const byLine = new Map(totals.lines.map((line) => [line.id, line]));
+  return {
+    ...invoice,
+    lines: invoice.lines.map((line) => ({
+      ...line,
+      discountAmount: byLine.get(line.id)?.discountAmount ?? line.discountAmount,
+      taxAmount: byLine.get(line.id)?.taxAmount ?? line.taxAmount,
+    })),
+    subtotal: totals.subtotal,
+    discountTotal: totals.discountTotal,
+    taxTotal: totals.taxTotal,
+    total: totals.total,
+    creditApplied: totals.creditApplied,
+    amountDue: Decimal.max(0, totals.amountDue),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Decimal, LumenError } from "@lumen/core";
+import { LumenError } from "@lumen/core";
 import { z } from "zod";
 import { loadPlanVersion } from "../catalog/plan-record";
 import { customerNow } from "../clocks/customer-time";
@@ -9,7 +9,7 @@ import { recordHistory } from "../history/record-history";
 import { listQuery } from "../http/list-query";
 import type { Job } from "../jobs/run-due-jobs";
 import { usageLinesOf } from "./close-period";
-import { computeTotalsFor, finalizeInvoice } from "./finalize-invoice";
+import { computeTotalsFor, finalizeInvoice, withTotals } from "./finalize-invoice";
 import { renderInvoicePdf } from "./invoice-pdf";
 import {
   type Invoice,
@@ -37,21 +37,7 @@ async function viewOf(ctx: EngineContext, invoice: Invoice): Promise<InvoiceView
   const { totals } = await computeTotalsFor(ctx, invoice, {
     creditBalance: await creditBalanceOf(ctx, invoice.customer),
   });
-  const byLine = new Map(totals.lines.map((line) => [line.id, line]));
-  return serializeInvoice({
-    ...invoice,
-    lines: invoice.lines.map((line) => ({
-      ...line,
-      discountAmount: byLine.get(line.id)?.discountAmount ?? line.discountAmount,
-      taxAmount: byLine.get(line.id)?.taxAmount ?? line.taxAmount,
-    })),
-    subtotal: totals.subtotal,
-    discountTotal: totals.discountTotal,
-    taxTotal: totals.taxTotal,
-    total: totals.total,
-    creditApplied: totals.creditApplied,
-    amountDue: Decimal.max(0, totals.amountDue),
-  });
+  return serializeInvoice(withTotals(invoice, totals));
 }
 
 export async function getInvoice({ ctx, id }: { ctx: EngineContext; id: string }) {
@@ -80,9 +66,18 @@ export async function getInvoicePdf({ ctx, id }: { ctx: EngineContext; id: strin
  * period invoice's usage is counted again first, from the rollups once the pipeline has caught up: events that
  * arrived late in the grace period count.
  */
-export async function finalizeDraft(ctx: EngineContext, id: string, at: Date): Promise<Invoice> {
+export async function finalizeDraft(
+  ctx: EngineContext,
+  id: string,
+  at: Date,
+  { ifDraft = false }: { ifDraft?: boolean } = {},
+): Promise<Invoice> {
   let invoice = await lockInvoice(ctx, id);
-  if (invoice.status !== "draft") throw new LumenError("conflict", `Invoice '${id}' is already ${invoice.status}`);
+  if (invoice.status !== "draft") {
+    // The finalize job finds a draft already finalized by hand: nothing to do.
+    if (ifDraft) return invoice;
+    throw new LumenError("conflict", `Invoice '${id}' is already ${invoice.status}`);
+  }
   if (invoice.usagePlan) {
     const plan = await loadPlanVersion(ctx, invoice.usagePlan.plan, invoice.usagePlan.version);
     const usage = await usageLinesOf(ctx, {
@@ -102,10 +97,7 @@ export async function finalizeDraft(ctx: EngineContext, id: string, at: Date): P
 
 /** The job at the end of a period invoice's grace period. A draft already finalized by hand is left as it is. */
 export async function runFinalizeJob(ctx: EngineContext, job: Job): Promise<void> {
-  const id = String(job.payload.invoice);
-  const invoice = await loadInvoice(ctx, id);
-  if (invoice.status !== "draft") return;
-  await finalizeDraft(ctx, id, job.runAt);
+  await finalizeDraft(ctx, String(job.payload.invoice), job.runAt, { ifDraft: true });
 }
 
 export async function finalizeInvoiceNow({ ctx, id }: { ctx: EngineContext; id: string }) {

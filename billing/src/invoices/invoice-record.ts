@@ -412,9 +412,22 @@ export async function loadInvoice(
  * attach, seats and renewals take, so that a finalization never deadlocks with a change of the same customer.
  */
 export async function lockInvoice(ctx: EngineContext, id: string): Promise<Invoice> {
-  const unlocked = await loadInvoice(ctx, id);
-  await db(ctx).query("SELECT 1 FROM customers WHERE env = $1 AND id = $2 FOR UPDATE", [ctx.env, unlocked.customer]);
+  const { rows } = await db(ctx).query<{ customer_id: string }>(
+    "SELECT customer_id FROM invoices WHERE env = $1 AND id = $2",
+    [ctx.env, id],
+  );
+  if (!rows[0]) throw notFound("invoice", id);
+  await db(ctx).query("SELECT 1 FROM customers WHERE env = $1 AND id = $2 FOR UPDATE", [ctx.env, rows[0].customer_id]);
   return loadInvoice(ctx, id, { forUpdate: true });
+}
+
+/** Whether the subscription already has an invoice that counts (not void): its one-time items are billed then. */
+export async function hasInvoices(ctx: EngineContext, subscriptionId: string): Promise<boolean> {
+  const { rows } = await db(ctx).query(
+    "SELECT 1 FROM invoices WHERE env = $1 AND subscription_id = $2 AND status <> 'void' LIMIT 1",
+    [ctx.env, subscriptionId],
+  );
+  return rows.length > 0;
 }
 
 async function loadLines(ctx: EngineContext, ids: readonly string[]): Promise<Map<string, InvoiceLine[]>> {

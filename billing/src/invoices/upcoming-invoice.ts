@@ -1,4 +1,4 @@
-import { Decimal, LumenError } from "@lumen/core";
+import { LumenError } from "@lumen/core";
 import { z } from "zod";
 import { loadFeatureCatalog } from "../catalog/features";
 import { loadPlanVersion } from "../catalog/plan-record";
@@ -9,7 +9,7 @@ import { computeRenewal } from "../subscriptions/compute-renewal";
 import { listLiveSubscriptions } from "../subscriptions/subscription-record";
 import { advanceLinesOf } from "./advance-lines";
 import { customerDetailsOf, usageLinesOf } from "./close-period";
-import { computeTotalsFor } from "./finalize-invoice";
+import { computeTotalsFor, withTotals } from "./finalize-invoice";
 import { type DraftLine, newInvoice, serializeInvoice } from "./invoice-record";
 import { loadLevels } from "./levels";
 import { claimPendingItems } from "./pending-items";
@@ -89,21 +89,7 @@ export async function getUpcomingInvoice({
       finalizeAt: null,
     });
     const { totals } = await computeTotalsFor(ctx, invoice, { creditBalance: await creditBalanceOf(ctx, customerId) });
-    const byLine = new Map(totals.lines.map((line) => [line.id, line]));
-    const view = serializeInvoice({
-      ...invoice,
-      lines: invoice.lines.map((line) => ({
-        ...line,
-        discountAmount: byLine.get(line.id)?.discountAmount ?? line.discountAmount,
-        taxAmount: byLine.get(line.id)?.taxAmount ?? line.taxAmount,
-      })),
-      subtotal: totals.subtotal,
-      discountTotal: totals.discountTotal,
-      taxTotal: totals.taxTotal,
-      total: totals.total,
-      creditApplied: totals.creditApplied,
-      amountDue: Decimal.max(0, totals.amountDue),
-    });
+    const view = serializeInvoice(withTotals(invoice, totals));
     return { ...view, id: null };
   });
 }
