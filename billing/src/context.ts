@@ -1,6 +1,7 @@
 import { type Clock, fixedClock } from "@lumen/core";
 import type { Pool, PoolClient, Queryable } from "./db/pool";
 import type { PipelineClient } from "./pipeline/pipeline-client";
+import type { TaxServices } from "./tax/tax-services";
 
 export type Env = "test" | "live";
 
@@ -15,6 +16,8 @@ export interface EngineContext {
   actor: string;
   /** The metering pipeline (NATS), when this process is connected to it. */
   pipeline?: PipelineClient;
+  /** A tax provider replacing the built-in rules, and the tax id registry (VIES); defaults when absent. */
+  tax?: TaxServices;
 }
 
 export function db(ctx: EngineContext): Queryable {

@@ -11,6 +11,7 @@ import { jobHandlers } from "./jobs/handlers";
 import { runDueJobs } from "./jobs/run-due-jobs";
 import { bootstrapKeys } from "./keys/bootstrap";
 import { openPipelineClient } from "./pipeline/pipeline-client";
+import { viesRegistry } from "./tax/tax-id-registry";
 
 const JOB_POLL_MS = 1_000;
 const log = pino({ name: "billing", level: process.env.LUMEN_LOG_LEVEL ?? "info" });
@@ -27,11 +28,13 @@ async function main(): Promise<void> {
   const names = pipelineNames(config.natsPrefix);
   const definitions = await openNatsDefinitionStore(nats, names);
   const pipeline = await openPipelineClient({ nats, names, partitions: config.partitions });
+  const tax = { registry: viesRegistry({ url: config.viesUrl }) };
   const app = await buildApp({
     pool,
     clock: systemClock,
     definitions,
     pipeline,
+    tax,
     ready: async () => (await pool.query("SELECT 1")).rowCount === 1 && !nats.isClosed(),
   });
   await app.listen({ host: config.host, port: config.apiPort });
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
         clockId: null,
         until: systemClock.now(),
         pipeline,
+        tax,
       });
       await publishDefinitions({ pool, clock: systemClock, store: definitions });
     } catch (error) {

@@ -19,6 +19,7 @@ describe("readConfig", () => {
       apiKeys: [],
       logLevel: "info",
       partitions: 16,
+      viesUrl: "https://ec.europa.eu/taxation_customs/vies/rest-api",
     });
   });
 

@@ -26,6 +26,8 @@ export interface LumenConfig {
   logLevel: LogLevel;
   /** Partitions of the event stream (`LUMEN_PARTITIONS`), fixed when the stream is created. */
   partitions: number;
+  /** The EU's VIES REST API (`LUMEN_VIES_URL`), asked about VAT ids when `verifyTaxIds` is on (PRODUCT §8). */
+  viesUrl: string;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -44,6 +46,7 @@ export const DEFAULT_CONFIG = {
   natsPrefix: "lumen",
   logLevel: "info",
   partitions: 16,
+  viesUrl: "https://ec.europa.eu/taxation_customs/vies/rest-api",
 } as const satisfies Partial<LumenConfig>;
 
 const API_KEY_PREFIXES = ["lum_sk_test_", "lum_sk_live_"] as const;
@@ -65,6 +68,7 @@ export function readConfig(env: Environment = process.env): LumenConfig {
     apiKeys: readApiKeys(env),
     logLevel: readLogLevel(env),
     partitions: readPartitions(env),
+    viesUrl: readString(env, "LUMEN_VIES_URL") ?? DEFAULT_CONFIG.viesUrl,
   };
 }
 

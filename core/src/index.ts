@@ -13,4 +13,5 @@ export * from "./period";
 export * from "./pipeline";
 export * from "./pricing";
 export * from "./schemas";
+export * from "./tax";
 export * from "./usage";

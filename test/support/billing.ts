@@ -4,6 +4,7 @@ import type { DefinitionStore } from "../../billing/src/definitions/definition-s
 import { buildApp, type LumenApp } from "../../billing/src/http/app";
 import { registerKey } from "../../billing/src/keys/api-keys";
 import type { PipelineClient } from "../../billing/src/pipeline/pipeline-client";
+import type { TaxServices } from "../../billing/src/tax/tax-services";
 import { createTestDatabase, type TestDatabase } from "./database";
 
 export const TEST_KEY = "lum_sk_test_harnesskey0000000000000001";
@@ -29,10 +30,13 @@ export async function startTestBilling({
   clock = systemClock,
   definitions,
   pipeline,
+  tax,
 }: {
   clock?: Clock;
   definitions?: DefinitionStore;
   pipeline?: PipelineClient;
+  /** A tax provider or a tax id registry for the app (the built-in rules and no registry by default). */
+  tax?: TaxServices;
 } = {}): Promise<TestBilling> {
   const database = await createTestDatabase();
   await registerKey(database.pool, TEST_KEY, "test");
@@ -42,11 +46,19 @@ export async function startTestBilling({
     clock,
     ...(definitions ? { definitions } : {}),
     ...(pipeline ? { pipeline } : {}),
+    ...(tax ? { tax } : {}),
   });
   return {
     app,
     database,
-    ctx: (env = "test") => ({ pool: database.pool, env, clock, actor: "test", ...(pipeline ? { pipeline } : {}) }),
+    ctx: (env = "test") => ({
+      pool: database.pool,
+      env,
+      clock,
+      actor: "test",
+      ...(pipeline ? { pipeline } : {}),
+      ...(tax ? { tax } : {}),
+    }),
     async request({ method, url, body, key = TEST_KEY, headers = {} }) {
       const response = await app.inject({
         method,

@@ -118,6 +118,7 @@ export async function advanceTestClock({
       until: parsed.frozenTime,
       stopOnFailure: true,
       ...(ctx.pipeline ? { pipeline: ctx.pipeline } : {}),
+      ...(ctx.tax ? { tax: ctx.tax } : {}),
     });
     const first = failed[0];
     if (first) {

@@ -3,12 +3,15 @@ import { listDefaultPlans } from "../catalog/list-default-plans";
 import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
 import { attachPlan } from "../subscriptions/attach-plan";
+import { verifyTaxIds } from "../tax/verify-tax-ids";
 import { loadCustomer, serializeCustomer } from "./customer-record";
 import { type CreateCustomerInput, createCustomerInput } from "./schemas";
 
 /** `POST /v1/customers`: creates the customer and attaches the default plans (one per group). */
 export async function createCustomer({ ctx, input }: { ctx: EngineContext; input: CreateCustomerInput }) {
   const parsed = createCustomerInput.parse(input);
+  // Asked before the transaction: a registry's answer can take seconds.
+  const taxIds = await verifyTaxIds({ ctx, taxIds: parsed.taxIds ?? [] });
   return withTransaction(ctx, async (ctx) => {
     let now = ctx.clock.now();
     if (parsed.testClock) {
@@ -41,7 +44,7 @@ export async function createCustomer({ ctx, input }: { ctx: EngineContext; input
         parsed.email ?? null,
         parsed.currency ?? null,
         parsed.address ? JSON.stringify(parsed.address) : null,
-        JSON.stringify(parsed.taxIds ?? []),
+        JSON.stringify(taxIds),
         parsed.taxExempt ?? "none",
         parsed.testClock ?? null,
         JSON.stringify(parsed.metadata ?? {}),

@@ -1,5 +1,6 @@
 import { notFound } from "@lumen/core";
 import { db, type EngineContext } from "../context";
+import type { TaxId } from "../tax/tax-provider";
 
 export interface CustomerRow {
   id: string;
@@ -7,7 +8,7 @@ export interface CustomerRow {
   email: string | null;
   currency: string | null;
   address: Record<string, string | null> | null;
-  tax_ids: { type: string; value: string }[];
+  tax_ids: TaxId[];
   tax_exempt: "none" | "exempt" | "reverse";
   test_clock_id: string | null;
   metadata: Record<string, string>;
@@ -22,7 +23,7 @@ export interface Customer {
   email: string | null;
   currency: string | null;
   address: Record<string, string | null> | null;
-  taxIds: { type: string; value: string }[];
+  taxIds: TaxId[];
   taxExempt: "none" | "exempt" | "reverse";
   testClock: string | null;
   testClockId: string | null;

@@ -1,4 +1,4 @@
-import { callerId, currencyCode } from "@lumen/core";
+import { callerId, checkEuVatId, currencyCode } from "@lumen/core";
 import { z } from "zod";
 
 export const address = z.strictObject({
@@ -14,10 +14,21 @@ export const address = z.strictObject({
   line2: z.string().max(500).nullable().optional(),
 });
 
-export const taxId = z.strictObject({
-  type: z.string().min(1).max(32),
-  value: z.string().min(1).max(64),
-});
+/** A tax id; `eu_vat` values are normalized ("de 123 456 789" → "DE123456789") and must match their state's format. */
+export const taxId = z
+  .strictObject({
+    type: z.string().min(1).max(32),
+    value: z.string().min(1).max(64),
+  })
+  .transform((taxId, context) => {
+    if (taxId.type !== "eu_vat") return taxId;
+    const checked = checkEuVatId(taxId.value);
+    if (!checked.ok) {
+      context.addIssue({ code: "custom", path: ["value"], message: `must be ${checked.expected}` });
+      return z.NEVER;
+    }
+    return { type: taxId.type, value: checked.value };
+  });
 
 const customerFields = {
   name: z.string().max(500).nullable().optional(),

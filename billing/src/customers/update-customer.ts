@@ -2,6 +2,7 @@ import { LumenError } from "@lumen/core";
 import { customerNow } from "../clocks/customer-time";
 import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
+import { verifyTaxIds } from "../tax/verify-tax-ids";
 import { type Customer, loadCustomer, serializeCustomer } from "./customer-record";
 import { type UpdateCustomerInput, updateCustomerInput } from "./schemas";
 
@@ -16,6 +17,10 @@ export async function updateCustomer({
   input: UpdateCustomerInput;
 }) {
   const parsed = updateCustomerInput.parse(input ?? {});
+  // Asked before the transaction: a registry's answer can take seconds. Answers already stored are reused.
+  const taxIds = parsed.taxIds
+    ? await verifyTaxIds({ ctx, taxIds: parsed.taxIds, known: (await loadCustomer(ctx, id)).taxIds })
+    : undefined;
   return withTransaction(ctx, async (ctx) => {
     const before = await loadCustomer(ctx, id, { forUpdate: true });
     if (parsed.currency && before.currency && parsed.currency !== before.currency) {
@@ -39,7 +44,7 @@ export async function updateCustomer({
       email: parsed.email === undefined ? before.email : parsed.email,
       currency: parsed.currency ?? before.currency,
       address: parsed.address === undefined ? before.address : (parsed.address as Customer["address"]),
-      taxIds: parsed.taxIds ?? before.taxIds,
+      taxIds: taxIds ?? before.taxIds,
       taxExempt: parsed.taxExempt ?? before.taxExempt,
       metadata: parsed.metadata ?? before.metadata,
       version: before.version + 1,

@@ -16,6 +16,7 @@ import type { DefinitionStore } from "../definitions/definition-store";
 import { publishDefinitions } from "../definitions/publish-definitions";
 import type { PipelineClient } from "../pipeline/pipeline-client";
 import { registerRoutes } from "../routes";
+import type { TaxServices } from "../tax/tax-services";
 import { createAuthenticator } from "./auth";
 import { toErrorResponse } from "./error-envelope";
 import { claimIdempotencyKey, completeIdempotencyKey } from "./idempotency";
@@ -45,6 +46,8 @@ export interface AppOptions {
   definitions?: DefinitionStore;
   /** The metering pipeline (track, usage queries); none in some tests. */
   pipeline?: PipelineClient;
+  /** A tax provider replacing the built-in rules, and the registry `eu_vat` ids are checked with. */
+  tax?: TaxServices;
 }
 
 export type LumenApp = FastifyInstance<
@@ -62,6 +65,7 @@ export async function buildApp({
   ready,
   definitions,
   pipeline,
+  tax,
 }: AppOptions): Promise<LumenApp> {
   const app = Fastify({
     logger,
@@ -93,7 +97,14 @@ export async function buildApp({
     const path = request.url.split("?")[0] ?? "";
     if (PUBLIC_PATHS.has(path) || path === "/docs" || path.startsWith("/docs/")) return;
     const identity = await authenticate(request.headers.authorization);
-    request.ctx = { pool, env: identity.env, clock, actor: identity.keyId, ...(pipeline ? { pipeline } : {}) };
+    request.ctx = {
+      pool,
+      env: identity.env,
+      clock,
+      actor: identity.keyId,
+      ...(pipeline ? { pipeline } : {}),
+      ...(tax ? { tax } : {}),
+    };
   });
 
   app.addHook("preHandler", async (request, reply) => {

@@ -1,10 +1,11 @@
 import { computeInvoiceTotals, Decimal, type InvoiceTotals, toMoneyString } from "@lumen/core";
 import { db, type EngineContext } from "../context";
-import { loadActiveDiscounts, recordDiscountsUsed } from "../coupons/discounts";
+import { type ActiveDiscount, loadActiveDiscounts, recordDiscountsUsed } from "../coupons/discounts";
 import { appendCreditTransaction, lockCreditBalance } from "../credit-balance/credit-balance";
-import { loadCustomer } from "../customers/customer-record";
+import { type Customer, loadCustomer } from "../customers/customer-record";
 import { enqueueOutbox } from "../definitions/enqueue-outbox";
 import { recordHistory } from "../history/record-history";
+import { computeInvoiceTax, type InvoiceTax } from "../tax/compute-invoice-tax";
 import type { Invoice } from "./invoice-record";
 import { writeFinalInvoice } from "./invoice-record";
 import type { CustomerDetails, InvoiceDiscountView } from "./invoice-view";
@@ -16,36 +17,52 @@ import type { CustomerDetails, InvoiceDiscountView } from "./invoice-view";
 const DISCOUNTED_REASONS = new Set(["subscription_create", "subscription_cycle", "subscription_update"]);
 
 /**
- * The totals of an invoice in PRODUCT §7's order, as they would be if it were finalized now (drafts show this):
- * lines → the customer's discounts → tax (issue 5) → credit balance.
+ * The totals of an invoice in PRODUCT §7's order, as they would be if it were finalized at `at` (drafts show this):
+ * lines → the customer's discounts → tax on what discounts left of each line → credit balance.
  */
 export async function computeTotalsFor(
   ctx: EngineContext,
   invoice: Invoice,
-  { creditBalance }: { creditBalance: Decimal },
-) {
+  { creditBalance, at, customer }: { creditBalance: Decimal; at: Date; customer?: Customer | null },
+): Promise<InvoiceComputation> {
   const active = DISCOUNTED_REASONS.has(invoice.billingReason)
     ? await loadActiveDiscounts(ctx, invoice.customer, { period: discountPeriodOf(invoice) })
     : [];
   // An amount off is money in the coupon's currency: it discounts only invoices in that currency.
   const discounts = active.filter((discount) => discount.currency === null || discount.currency === invoice.currency);
-  const totals = computeInvoiceTotals({
+  const input = {
     lines: invoice.lines.map((line) => ({ id: line.id, type: line.type, amount: line.amount, plan: line.plan })),
     discounts: discounts.map((discount) => discount.totals),
     creditBalance,
     currency: invoice.currency,
-  });
-  return { totals, discounts };
+  };
+  const untaxed = computeInvoiceTotals(input);
+  const net = new Map(
+    untaxed.lines.map((line) => [line.id, amountOf(invoice, line.id).minus(line.discountAmount)] as const),
+  );
+  const buyer = customer === undefined ? await loadCustomer(ctx, invoice.customer).catch(() => null) : customer;
+  const tax = await computeInvoiceTax({ ctx, invoice, net, customer: buyer, at });
+  if (!tax) return { totals: untaxed, discounts, tax };
+  const totals = computeInvoiceTotals({ ...input, taxes: tax.amounts, taxInclusive: tax.behavior === "inclusive" });
+  return { totals, discounts, tax };
+}
+
+/** What `computeTotalsFor` found: the totals, the discounts that made them, and the tax (null: none computed). */
+export interface InvoiceComputation {
+  totals: InvoiceTotals;
+  discounts: ActiveDiscount[];
+  tax: InvoiceTax | null;
 }
 
 /** The invoice as those totals make it (a draft's preview, the upcoming invoice); amount due never below zero. */
-export function withTotals(invoice: Invoice, totals: InvoiceTotals): Invoice {
+export function withTotals(invoice: Invoice, { totals, tax }: Pick<InvoiceComputation, "totals" | "tax">): Invoice {
   const byLine = new Map(totals.lines.map((line) => [line.id, line]));
   return {
     ...invoice,
     lines: invoice.lines.map((line) => ({
       ...line,
       discountAmount: byLine.get(line.id)?.discountAmount ?? line.discountAmount,
+      taxRate: tax?.percentages.get(line.id) ?? null,
       taxAmount: byLine.get(line.id)?.taxAmount ?? line.taxAmount,
     })),
     subtotal: totals.subtotal,
@@ -54,7 +71,13 @@ export function withTotals(invoice: Invoice, totals: InvoiceTotals): Invoice {
     total: totals.total,
     creditApplied: totals.creditApplied,
     amountDue: Decimal.max(0, totals.amountDue),
+    taxNotes: tax?.notes ?? [],
+    taxBehavior: tax?.behavior ?? "exclusive",
   };
+}
+
+function amountOf(invoice: Invoice, lineId: string): Decimal {
+  return invoice.lines.find((line) => line.id === lineId)!.amount;
 }
 
 /**
@@ -64,8 +87,9 @@ export function withTotals(invoice: Invoice, totals: InvoiceTotals): Invoice {
  */
 export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Date): Promise<Invoice> {
   const creditBalance = await lockCreditBalance(ctx, draft.customer);
-  const { totals, discounts } = await computeTotalsFor(ctx, draft, { creditBalance });
   const customer = await loadCustomer(ctx, draft.customer).catch(() => null);
+  const computation = await computeTotalsFor(ctx, draft, { creditBalance, at, customer });
+  const { totals, discounts } = computation;
   const customerDetails: CustomerDetails = customer
     ? {
         id: customer.id,
@@ -75,7 +99,6 @@ export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Da
         taxIds: customer.taxIds,
       }
     : draft.customerDetails;
-  const byLine = new Map(totals.lines.map((line) => [line.id, line]));
   const discountViews: InvoiceDiscountView[] = discounts
     .map((discount) => ({
       coupon: discount.coupon,
@@ -84,21 +107,10 @@ export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Da
     }))
     .filter((view) => new Decimal(view.amount).gt(0));
   const credit = totals.total.isNegative() ? totals.total.negated() : new Decimal(0);
-  const amountDue = totals.amountDue.isNegative() ? new Decimal(0) : totals.amountDue;
-  const paid = amountDue.isZero();
+  const computed = withTotals(draft, computation);
+  const paid = computed.amountDue.isZero();
   const final: Invoice = {
-    ...draft,
-    lines: draft.lines.map((line) => ({
-      ...line,
-      discountAmount: byLine.get(line.id)?.discountAmount ?? new Decimal(0),
-      taxAmount: byLine.get(line.id)?.taxAmount ?? new Decimal(0),
-    })),
-    subtotal: totals.subtotal,
-    discountTotal: totals.discountTotal,
-    taxTotal: totals.taxTotal,
-    total: totals.total,
-    creditApplied: totals.creditApplied,
-    amountDue,
+    ...computed,
     amountPaid: new Decimal(0),
     customerDetails,
     discounts: discountViews,

@@ -31,13 +31,21 @@ export const listInvoicesQuery = listQuery.extend({
 
 export const payInvoiceInput = z.strictObject({ outOfBand: z.literal(true) });
 
-/** A draft shows the totals it would have if finalized now; a final invoice shows its own. */
+/**
+ * A draft shows the totals it would have if finalized when it is due to be (its tax at that day's rates); a final
+ * invoice shows its own.
+ */
 async function viewOf(ctx: EngineContext, invoice: Invoice): Promise<InvoiceView> {
   if (invoice.status !== "draft") return serializeInvoice(invoice);
-  const { totals } = await computeTotalsFor(ctx, invoice, {
+  const customer = await loadCustomer(ctx, invoice.customer).catch(() => null);
+  const now = customer ? await customerNow(ctx, customer) : ctx.clock.now();
+  const at = invoice.finalizeAt && invoice.finalizeAt > now ? invoice.finalizeAt : now;
+  const computation = await computeTotalsFor(ctx, invoice, {
     creditBalance: await creditBalanceOf(ctx, invoice.customer),
+    at,
+    customer,
   });
-  return serializeInvoice(withTotals(invoice, totals));
+  return serializeInvoice(withTotals(invoice, computation));
 }
 
 export async function getInvoice({ ctx, id }: { ctx: EngineContext; id: string }) {

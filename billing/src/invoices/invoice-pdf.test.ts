@@ -46,10 +46,12 @@ function anInvoice(overrides: Partial<InvoiceView> = {}): InvoiceView {
     discountTotal: "0.00",
     taxTotal: "0.00",
     total: "49.00",
+    totalExcludingTax: "49.00",
     creditApplied: "0.00",
     amountDue: "49.00",
     amountPaid: "0.00",
     taxNotes: [],
+    taxBehavior: "exclusive",
     discounts: [],
     customerDetails: {
       id: "cus_globex",

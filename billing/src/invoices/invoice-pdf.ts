@@ -261,7 +261,10 @@ function totalRows(invoice: InvoiceView): TotalRow[] {
     const label = `Discount (${printable(discount.name ?? discount.coupon)})`;
     rows.push({ label, value: money(negate(discount.amount)), style: "normal" });
   }
-  rows.push({ label: "Tax", value: money(invoice.taxTotal), style: "normal" });
+  // Inclusive amounts hold their tax: the document shows what they come to without it, then the tax they include.
+  const inclusive = invoice.taxBehavior === "inclusive";
+  if (inclusive) rows.push({ label: "Total excluding tax", value: money(invoice.totalExcludingTax), style: "normal" });
+  rows.push({ label: inclusive ? "Tax included" : "Tax", value: money(invoice.taxTotal), style: "normal" });
   for (const { rate, taxable, tax } of summarizeTax(invoice)) {
     rows.push({ label: `${rate}% on ${money(taxable)}`, value: money(tax), style: "detail" });
   }
@@ -276,14 +279,18 @@ function totalRows(invoice: InvoiceView): TotalRow[] {
   return rows;
 }
 
-/** One row per tax rate: what the rate was charged on (each line's amount after discounts) and the tax it took. */
+/**
+ * One row per tax rate: what the rate was charged on (each line's amount after discounts, without the tax it includes
+ * when prices include tax) and the tax it took.
+ */
 function summarizeTax(invoice: InvoiceView): { rate: string; taxable: string; tax: string }[] {
   const byRate = new Map<string, { taxable: Decimal; tax: Decimal }>();
   for (const line of invoice.lines) {
     if (line.taxRate === null) continue;
     const sums = byRate.get(line.taxRate) ?? { taxable: new Decimal(0), tax: new Decimal(0) };
+    const included = invoice.taxBehavior === "inclusive" ? line.taxAmount : 0;
     byRate.set(line.taxRate, {
-      taxable: sums.taxable.plus(line.amount).minus(line.discountAmount),
+      taxable: sums.taxable.plus(line.amount).minus(line.discountAmount).minus(included),
       tax: sums.tax.plus(line.taxAmount),
     });
   }

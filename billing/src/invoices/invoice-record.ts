@@ -15,6 +15,7 @@ import type {
   InvoiceLineView,
   InvoiceStatus,
   InvoiceView,
+  TaxBehavior,
 } from "./invoice-view";
 
 /** What priced a period invoice's usage, so that its finalization counts it again the same way. */
@@ -67,6 +68,8 @@ export interface Invoice {
   amountDue: Decimal;
   amountPaid: Decimal;
   taxNotes: string[];
+  /** Whether the amounts include their tax (`pricesIncludeTax` at finalization). */
+  taxBehavior: TaxBehavior;
   discounts: InvoiceDiscountView[];
   customerDetails: CustomerDetails;
   closingLedgers: Ledger[] | null;
@@ -100,6 +103,7 @@ interface InvoiceRow {
   amount_due: string;
   amount_paid: string;
   tax_notes: string[];
+  tax_behavior: TaxBehavior;
   customer_details: CustomerDetails;
   discounts: InvoiceDiscountView[];
   closing_ledgers: Ledger[] | null;
@@ -171,6 +175,7 @@ function toInvoice(row: InvoiceRow, lines: InvoiceLine[]): Invoice {
     amountDue: new Decimal(row.amount_due),
     amountPaid: new Decimal(row.amount_paid),
     taxNotes: row.tax_notes,
+    taxBehavior: row.tax_behavior,
     discounts: row.discounts,
     customerDetails: row.customer_details,
     closingLedgers: row.closing_ledgers,
@@ -223,6 +228,7 @@ export function newInvoice(input: {
     amountDue: zero,
     amountPaid: zero,
     taxNotes: [],
+    taxBehavior: "exclusive",
     discounts: [],
     customerDetails: input.customerDetails,
     closingLedgers: input.closingLedgers,
@@ -342,7 +348,7 @@ export async function writeFinalInvoice(ctx: EngineContext, invoice: Invoice): P
   const { rowCount } = await db(ctx).query(
     `UPDATE invoices SET status = $3, number = $4, subtotal = $5, discount_total = $6, tax_total = $7, total = $8,
        credit_applied = $9, amount_due = $10, amount_paid = $11, tax_notes = $12, customer_details = $13,
-       discounts = $14, closing_ledgers = $15, finalized_at = $16, paid_at = $17, finalize_at = NULL,
+       discounts = $14, closing_ledgers = $15, finalized_at = $16, paid_at = $17, tax_behavior = $18, finalize_at = NULL,
        version = version + 1
      WHERE env = $1 AND id = $2 AND status = 'draft'`,
     [
@@ -363,6 +369,7 @@ export async function writeFinalInvoice(ctx: EngineContext, invoice: Invoice): P
       invoice.closingLedgers === null ? null : JSON.stringify(invoice.closingLedgers),
       invoice.finalizedAt,
       invoice.paidAt,
+      invoice.taxBehavior,
     ],
   );
   if (rowCount !== 1) throw new Error(`invoice ${invoice.id} is no longer a draft`);
@@ -504,10 +511,12 @@ export function serializeInvoice(invoice: Invoice): InvoiceView {
     discountTotal: money(invoice.discountTotal),
     taxTotal: money(invoice.taxTotal),
     total: money(invoice.total),
+    totalExcludingTax: money(invoice.total.minus(invoice.taxTotal)),
     creditApplied: money(invoice.creditApplied),
     amountDue: money(invoice.amountDue),
     amountPaid: money(invoice.amountPaid),
     taxNotes: invoice.taxNotes,
+    taxBehavior: invoice.taxBehavior,
     discounts: invoice.discounts,
     customerDetails: invoice.customerDetails,
     createdAt: invoice.createdAt.toISOString(),

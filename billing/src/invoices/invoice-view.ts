@@ -1,5 +1,8 @@
 import type { InvoiceLineType } from "@lumen/core";
 
+/** Whether an invoice's amounts exclude their tax (added on top) or include it. */
+export type TaxBehavior = "exclusive" | "inclusive";
+
 export type InvoiceStatus = "draft" | "open" | "paid" | "void" | "uncollectible";
 
 /** Why an invoice exists: a subscription's first invoice, a period close, a mid-period change, or a manual one. */
@@ -21,7 +24,7 @@ export interface InvoiceLineView {
   discountAmount: string;
   periodStart: string;
   periodEnd: string;
-  /** A percentage ("19"), null when no tax applies (issue 5 fills it). */
+  /** A percentage ("19", "0" for exempt and reverse charge); null when the environment computes no tax. */
   taxRate: string | null;
   taxAmount: string;
 }
@@ -65,11 +68,16 @@ export interface InvoiceView {
   subtotal: string;
   discountTotal: string;
   taxTotal: string;
+  /** `subtotal − discountTotal + taxTotal` with exclusive tax; with inclusive tax the tax is already in the lines. */
   total: string;
+  /** `total − taxTotal`: what the invoice comes to before tax, in either behaviour. */
+  totalExcludingTax: string;
   creditApplied: string;
   amountDue: string;
   amountPaid: string;
   taxNotes: string[];
+  /** `exclusive`: tax is added to the lines; `inclusive`: the lines' amounts include it (`pricesIncludeTax`). */
+  taxBehavior: TaxBehavior;
   discounts: InvoiceDiscountView[];
   customerDetails: CustomerDetails;
   createdAt: string;

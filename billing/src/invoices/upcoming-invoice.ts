@@ -88,8 +88,11 @@ export async function getUpcomingInvoice({
       createdAt: sub.currentPeriodEnd,
       finalizeAt: null,
     });
-    const { totals } = await computeTotalsFor(ctx, invoice, { creditBalance: await creditBalanceOf(ctx, customerId) });
-    const view = serializeInvoice(withTotals(invoice, totals));
+    const computation = await computeTotalsFor(ctx, invoice, {
+      creditBalance: await creditBalanceOf(ctx, customerId),
+      at: sub.currentPeriodEnd,
+    });
+    const view = serializeInvoice(withTotals(invoice, computation));
     return { ...view, id: null };
   });
 }

@@ -3,6 +3,7 @@ import type { EngineContext, Env } from "../context";
 import type { Pool } from "../db/pool";
 import { enqueueOutbox } from "../definitions/enqueue-outbox";
 import type { PipelineClient } from "../pipeline/pipeline-client";
+import type { TaxServices } from "../tax/tax-services";
 
 export interface Job {
   id: number;
@@ -55,11 +56,14 @@ export async function runDueJobs({
   limit = Number.POSITIVE_INFINITY,
   stopOnFailure = false,
   pipeline,
+  tax,
   concurrency = JOB_CONCURRENCY,
 }: {
   pool: Pool;
   /** The metering pipeline: period closes read usage through it. */
   pipeline?: PipelineClient;
+  /** A tax provider replacing the built-in rules at finalization. */
+  tax?: TaxServices;
   clock: Clock;
   handlers: Record<string, JobHandler>;
   clockId: string | null;
@@ -92,6 +96,7 @@ export async function runDueJobs({
           clock,
           handlers,
           pipeline,
+          tax,
           state,
           stopOnFailure,
           pick: {
@@ -135,6 +140,7 @@ async function runOneJob({
   clock,
   handlers,
   pipeline,
+  tax,
   state,
   stopOnFailure,
   pick,
@@ -143,6 +149,7 @@ async function runOneJob({
   clock: Clock;
   handlers: Record<string, JobHandler>;
   pipeline: PipelineClient | undefined;
+  tax: TaxServices | undefined;
   state: { ran: number; stop: boolean; failed: { key: string; error: string }[] };
   stopOnFailure: boolean;
   pick: { sql: string; values: unknown[] };
@@ -173,6 +180,7 @@ async function runOneJob({
       clock,
       actor: "system",
       ...(pipeline ? { pipeline } : {}),
+      ...(tax ? { tax } : {}),
     };
     const handler = handlers[job.type];
     if (!handler) throw new Error(`no handler for job type ${job.type}`);

@@ -7,6 +7,7 @@ import { registerCustomerRoutes } from "./customer-routes";
 import { registerGrantRoutes } from "./grant-routes";
 import { registerInvoiceRoutes } from "./invoice-routes";
 import { registerSubscriptionRoutes } from "./subscription-routes";
+import { registerTaxRoutes } from "./tax-routes";
 import { registerUsageRoutes } from "./usage-routes";
 
 export function registerRoutes(app: LumenApp): void {
@@ -19,4 +20,5 @@ export function registerRoutes(app: LumenApp): void {
   registerCheckRoutes(app);
   registerInvoiceRoutes(app);
   registerCouponRoutes(app);
+  registerTaxRoutes(app);
 }

@@ -84,15 +84,26 @@ describe("invoice totals", () => {
     expect(text(totals)).toMatchObject({ total: "-12.00", creditApplied: "0.00", amountDue: "-12.00" });
   });
 
-  it("asks tax per line of what discounts left of it, in JPY without decimals", () => {
+  it("adds each line's tax to the total, in JPY without decimals", () => {
     const totals = computeInvoiceTotals({
       lines: [line("fee", "1000", { plan: "team" })],
       discounts: [percent("10")],
       currency: "JPY",
-      taxOf: (_line, net) => net.times("0.1"),
+      taxes: new Map([["fee", d(90)]]),
     });
+    expect(totals.lines[0]?.taxAmount.toString()).toBe("90");
     expect(totals.taxTotal.toString()).toBe("90");
     expect(totals.total.toString()).toBe("990");
+  });
+
+  it("keeps inclusive tax inside the total", () => {
+    const totals = computeInvoiceTotals({
+      lines: [line("fee", "119.00")],
+      currency: "EUR",
+      taxes: new Map([["fee", d("19.00")]]),
+      taxInclusive: true,
+    });
+    expect(text(totals)).toMatchObject({ subtotal: "119.00", taxTotal: "19.00", total: "119.00", amountDue: "119.00" });
   });
 
   const amount = fc.integer({ min: -5_000, max: 50_000 }).map((cents) => d(cents).dividedBy(100));

@@ -42,8 +42,9 @@ export interface InvoiceTotals {
 /**
  * The totals of an invoice in PRODUCT §7's order: lines → discounts → tax → customer credit balance. Discounts never
  * touch proration lines nor take a line below zero; each discount is rounded once (half-up) and spread over the
- * lines it applies to in minor units, so that the lines' discounts add up to it exactly. Tax is asked per line of
- * what is left of it after discounts (`taxOf`, issue 5; none by default). The credit balance pays what is due, never
+ * lines it applies to in minor units, so that the lines' discounts add up to it exactly. Tax is each line's, computed
+ * from what is left of it after discounts (`lineTax`) and given here by line id (none by default); with inclusive
+ * prices it is already inside the amounts and does not add to the total. The credit balance pays what is due, never
  * more than it holds nor more than the total.
  */
 export function computeInvoiceTotals({
@@ -51,13 +52,15 @@ export function computeInvoiceTotals({
   discounts = [],
   creditBalance = new Decimal(0),
   currency,
-  taxOf = () => new Decimal(0),
+  taxes = new Map(),
+  taxInclusive = false,
 }: {
   lines: readonly TotalsLine[];
   discounts?: readonly TotalsDiscount[];
   creditBalance?: Decimal;
   currency: string;
-  taxOf?: (line: TotalsLine, net: Decimal) => Decimal;
+  taxes?: ReadonlyMap<string, Decimal>;
+  taxInclusive?: boolean;
 }): InvoiceTotals {
   const discounted = new Map<string, Decimal>(lines.map((line) => [line.id, new Decimal(0)]));
   const discountAmounts = new Map<string, Decimal>();
@@ -87,13 +90,13 @@ export function computeInvoiceTotals({
   const totals: LineTotals[] = [];
   for (const line of lines) {
     const discountAmount = discounted.get(line.id)!;
-    const taxAmount = roundMoney(taxOf(line, line.amount.minus(discountAmount)), currency);
+    const taxAmount = roundMoney(taxes.get(line.id) ?? new Decimal(0), currency);
     subtotal = subtotal.plus(line.amount);
     discountTotal = discountTotal.plus(discountAmount);
     taxTotal = taxTotal.plus(taxAmount);
     totals.push({ id: line.id, discountAmount, taxAmount });
   }
-  const total = subtotal.minus(discountTotal).plus(taxTotal);
+  const total = taxInclusive ? subtotal.minus(discountTotal) : subtotal.minus(discountTotal).plus(taxTotal);
   const creditApplied = total.gt(0) ? Decimal.min(Decimal.max(0, creditBalance), total) : new Decimal(0);
   return {
     subtotal,
