@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Decimal } from "../money";
-import { type CustomTaxRate, decideTax, matchCustomRate, type TaxBuyer, type TaxRule, type TaxSeller } from "./tax-rules";
+import {
+  type CustomTaxRate,
+  decideTax,
+  matchCustomRate,
+  type TaxBuyer,
+  type TaxRule,
+  type TaxSeller,
+} from "./tax-rules";
 
 const DE: TaxSeller = { country: "DE", euOss: false };
 const DE_OSS: TaxSeller = { country: "DE", euOss: true };
