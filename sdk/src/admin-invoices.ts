@@ -1,8 +1,12 @@
+import type { TaxSettings, TaxSettingsParams } from "./admin-tax";
 import { type ListParams, type Page, paginate } from "./pagination";
 import { pathId, type RequestOptions, type Transport } from "./transport";
+import type { TaxId } from "./types";
 
 export type InvoiceStatus = "draft" | "open" | "paid" | "void" | "uncollectible";
 export type InvoiceLineType = "fixed" | "one_time" | "seats" | "usage" | "proration" | "adjustment";
+/** `exclusive`: tax is added to the lines; `inclusive`: the lines' amounts include it (`pricesIncludeTax`). */
+export type TaxBehavior = "exclusive" | "inclusive";
 
 /** One line of an invoice (PRODUCT §7). Money is a decimal string in the invoice's currency. */
 export interface InvoiceLine {
@@ -18,6 +22,7 @@ export interface InvoiceLine {
   discountAmount: string;
   periodStart: string;
   periodEnd: string;
+  /** A percentage ("19"; "0" for exempt and reverse charge); null when the environment computes no tax. */
   taxRate: string | null;
   taxAmount: string;
 }
@@ -37,18 +42,23 @@ export interface Invoice {
   subtotal: string;
   discountTotal: string;
   taxTotal: string;
+  /** `subtotal − discountTotal + taxTotal` with exclusive tax; with inclusive tax the tax is already in the lines. */
   total: string;
+  /** `total − taxTotal`: what the invoice comes to before tax, in either behaviour. */
+  totalExcludingTax: string;
   creditApplied: string;
   amountDue: string;
   amountPaid: string;
+  /** For the document: `["Reverse charge", "Customer VAT ID: FR…"]` when the customer accounts for the VAT. */
   taxNotes: string[];
+  taxBehavior: TaxBehavior;
   discounts: { coupon: string; name: string | null; amount: string }[];
   customerDetails: {
     id: string;
     name: string | null;
     email: string | null;
     address: Record<string, string | null | undefined> | null;
-    taxIds: { type: string; value: string }[];
+    taxIds: TaxId[];
   };
   createdAt: string;
   finalizesAt: string | null;
@@ -266,5 +276,21 @@ export class SettingsApi {
    */
   putInvoices(params: InvoiceSettingsParams, options?: RequestOptions): Promise<InvoiceSettings> {
     return this.#transport.request({ method: "PUT", path: "/v1/settings/invoices", body: params, options });
+  }
+
+  /**
+   * How invoices are taxed: the mode, where the seller is, OSS, whether prices include tax (PRODUCT §8).
+   * @example const { mode, origin } = await lumen.admin.settings.getTax();
+   */
+  getTax(options?: RequestOptions): Promise<TaxSettings> {
+    return this.#transport.request({ method: "GET", path: "/v1/settings/tax", options });
+  }
+
+  /**
+   * Sets how invoices are taxed; fields left out keep their value, and `mode: "builtin"` needs `origin.country`.
+   * @example await lumen.admin.settings.putTax({ mode: "builtin", origin: { country: "DE" }, euOss: true });
+   */
+  putTax(params: TaxSettingsParams, options?: RequestOptions): Promise<TaxSettings> {
+    return this.#transport.request({ method: "PUT", path: "/v1/settings/tax", body: params, options });
   }
 }

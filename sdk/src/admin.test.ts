@@ -343,6 +343,66 @@ describe("invoices, credit notes, discounts and the credit balance", () => {
   });
 });
 
+describe("tax settings and custom tax rates", () => {
+  it("reads and merges the tax settings; the built-in rules need the seller's country", async () => {
+    await expect(lumen.admin.settings.getTax()).resolves.toEqual({
+      mode: "none",
+      origin: null,
+      euOss: false,
+      pricesIncludeTax: false,
+      verifyTaxIds: false,
+    });
+    const refused = await lumen.admin.settings.putTax({ mode: "builtin" }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "validation_error", status: 400, details: [{ path: "origin.country" }] });
+    await lumen.admin.settings.putTax({ origin: { country: "DE" } });
+    await expect(lumen.admin.settings.putTax({ mode: "builtin", euOss: true })).resolves.toEqual({
+      mode: "builtin",
+      origin: { country: "DE" },
+      euOss: true,
+      pricesIncludeTax: false,
+      verifyTaxIds: false,
+    });
+    // The tour's later invoices stay untaxed.
+    await expect(lumen.admin.settings.putTax({ mode: "none" })).resolves.toMatchObject({ origin: { country: "DE" } });
+  });
+
+  it("creates, reads, pages through, updates and archives tax rates", async () => {
+    const california = await lumen.admin.taxRates.create({
+      id: "us-ca",
+      name: "CA sales tax",
+      country: "US",
+      state: "ca",
+      percentage: "7.25",
+    });
+    expect(california).toMatchObject({ id: "us-ca", state: "CA", percentage: "7.25", archivedAt: null });
+    await lumen.admin.taxRates.create({ id: "ch", name: "Swiss VAT", country: "CH", percentage: 8.1 });
+    await expect(lumen.admin.taxRates.get("ch")).resolves.toMatchObject({ state: null, percentage: "8.1" });
+    const second = lumen.admin.taxRates.create({
+      id: "us-ca-2",
+      name: "CA",
+      country: "US",
+      state: "CA",
+      percentage: 7,
+    });
+    await expect(second).rejects.toMatchObject({ code: "conflict", status: 409 });
+    const eu = lumen.admin.taxRates.create({ id: "fr", name: "TVA", country: "FR", percentage: 20 });
+    await expect(eu).rejects.toMatchObject({ code: "validation_error", details: [{ path: "country" }] });
+    expect((await lumen.admin.taxRates.list({ limit: 1 })).hasMore).toBe(true);
+    const ids = [];
+    for await (const rate of lumen.admin.taxRates.listAll({ limit: 1 })) ids.push(rate.id);
+    expect(ids).toEqual(["ch", "us-ca"]);
+    await expect(lumen.admin.taxRates.update("us-ca", { percentage: 7.5 })).resolves.toMatchObject({
+      name: "CA sales tax",
+      percentage: "7.5",
+    });
+    const archived = await lumen.admin.taxRates.archive("us-ca");
+    expect(archived.archivedAt).not.toBeNull();
+    await expect(
+      lumen.admin.taxRates.create({ id: "us-ca-2", name: "CA", country: "US", state: "CA", percentage: 7 }),
+    ).resolves.toMatchObject({ id: "us-ca-2" });
+  });
+});
+
 describe("customers, clocks and the audit log", () => {
   it("updates, lists, pages through and deletes customers", async () => {
     await expect(lumen.admin.customers.update("acme", { email: "billing@acme.test" })).resolves.toMatchObject({

@@ -5,6 +5,7 @@ import { CustomersApi, EntitiesApi } from "./admin-customers";
 import { GrantsApi, OverridesApi } from "./admin-grants";
 import { CreditNotesApi, InvoicesApi, SettingsApi } from "./admin-invoices";
 import { SubscriptionsApi, TestClocksApi } from "./admin-subscriptions";
+import { TaxRatesApi } from "./admin-tax";
 import { EventsApi, UsageApi } from "./admin-usage";
 import type { CheckResponse } from "./sidecar-types";
 import type { RequestOptions, Transport } from "./transport";
@@ -32,6 +33,7 @@ export class Admin {
   readonly invoices: InvoicesApi;
   readonly creditNotes: CreditNotesApi;
   readonly settings: SettingsApi;
+  readonly taxRates: TaxRatesApi;
   readonly #transport: Transport;
 
   constructor(transport: Transport) {
@@ -53,6 +55,7 @@ export class Admin {
     this.invoices = new InvoicesApi(transport);
     this.creditNotes = new CreditNotesApi(transport);
     this.settings = new SettingsApi(transport);
+    this.taxRates = new TaxRatesApi(transport);
   }
 
   /**

@@ -30,9 +30,19 @@ export type {
   InvoicesApi,
   ListInvoicesParams,
   SettingsApi,
+  TaxBehavior,
   UpcomingInvoice,
 } from "./admin-invoices";
 export type { SubscriptionsApi, TestClocksApi } from "./admin-subscriptions";
+export type {
+  CreateTaxRateParams,
+  TaxMode,
+  TaxRate,
+  TaxRatesApi,
+  TaxSettings,
+  TaxSettingsParams,
+  UpdateTaxRateParams,
+} from "./admin-tax";
 export type {
   BatchResult,
   CustomerUsage,

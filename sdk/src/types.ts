@@ -199,10 +199,20 @@ export interface Address {
   line2?: string | null;
 }
 
-export interface TaxId {
+/** A tax id as sent; an `eu_vat` value is normalized ("de 123.456.789" → "DE123456789") and format-checked. */
+export interface TaxIdParams {
   /** "eu_vat", … */
   type: string;
   value: string;
+}
+
+/** What the EU's registry (VIES) said of an `eu_vat` id: "unverified" makes the customer a consumer (PRODUCT §8). */
+export type TaxIdVerificationStatus = "verified" | "unverified" | "unavailable";
+
+/** A tax id as the API answers it. */
+export interface TaxId extends TaxIdParams {
+  /** Set when the environment verifies tax ids (`verifyTaxIds`) and a registry was asked; absent or null otherwise. */
+  verification?: { status: TaxIdVerificationStatus; checkedAt: Timestamp } | null;
 }
 
 export type TaxExempt = "none" | "exempt" | "reverse";
@@ -212,7 +222,7 @@ export interface UpdateCustomerParams {
   email?: string | null;
   currency?: string;
   address?: Address | null;
-  taxIds?: TaxId[];
+  taxIds?: TaxIdParams[];
   taxExempt?: TaxExempt;
   metadata?: Metadata;
 }

@@ -14,14 +14,18 @@ export const address = z.strictObject({
   line2: z.string().max(500).nullable().optional(),
 });
 
-/** A tax id; `eu_vat` values are normalized ("de 123 456 789" → "DE123456789") and must match their state's format. */
+/**
+ * A tax id; `eu_vat` values are normalized ("de 123 456 789" → "DE123456789") and must match their state's format.
+ * A `verification` sent back as read is ignored: only the registry writes it.
+ */
 export const taxId = z
   .strictObject({
     type: z.string().min(1).max(32),
     value: z.string().min(1).max(64),
+    verification: z.unknown().optional(),
   })
   .transform((taxId, context) => {
-    if (taxId.type !== "eu_vat") return taxId;
+    if (taxId.type !== "eu_vat") return { type: taxId.type, value: taxId.value };
     const checked = checkEuVatId(taxId.value);
     if (!checked.ok) {
       context.addIssue({ code: "custom", path: ["value"], message: `must be ${checked.expected}` });

@@ -42,7 +42,8 @@ export interface CustomerDetails {
     line1?: string | null;
     line2?: string | null;
   } | null;
-  taxIds: { type: string; value: string }[];
+  /** As stored on the customer, with the registry's answer when one was asked (`TaxId`). */
+  taxIds: { type: string; value: string; verification?: { status: string; checkedAt: string } | null }[];
 }
 
 /** A discount applied to the invoice: the coupon and the amount it took off. */

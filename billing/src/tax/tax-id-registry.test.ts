@@ -45,6 +45,16 @@ describe("VIES", () => {
     expect(vies.state.requests.at(-1)).toEqual({ countryCode: "FR", vatNumber: "40303265045" });
     expect(customer.taxIds[0].verification).toMatchObject({ status: "verified" });
     expect(invoice).toMatchObject({ taxTotal: "0.00", taxNotes: ["Reverse charge", "Customer VAT ID: FR40303265045"] });
+    // The ids sent back as read (with their verification) are accepted; the stored answer is kept, not asked again.
+    const asked = vies.state.requests.length;
+    const patched = await ok("PATCH", "/v1/customers/vies-registered", {
+      taxIds: [...customer.taxIds, { type: "us_ein", value: "12-3456789" }],
+    });
+    expect(patched.taxIds).toEqual([
+      { type: "eu_vat", value: "FR40303265045", verification: customer.taxIds[0].verification },
+      { type: "us_ein", value: "12-3456789" },
+    ]);
+    expect(vies.state.requests.length).toBe(asked);
   });
 
   it("an unregistered id is kept but unverified: the customer pays VAT as a consumer", async () => {

@@ -76,7 +76,7 @@ describe("EU VAT id formats", () => {
   it("tells that Greek ids use EL, not GR", () => {
     expect(checkEuVatId("GR123456789")).toEqual({
       ok: false,
-      expected: "a Greek VAT number uses the prefix EL, not GR: EL followed by 9 digits, such as EL123456789",
+      expected: "a Greek VAT number with the prefix EL, not GR: EL followed by 9 digits, such as EL123456789",
     });
   });
 

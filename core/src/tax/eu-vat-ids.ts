@@ -97,7 +97,7 @@ export function checkEuVatId(value: string): EuVatIdCheck {
   const prefix = normalized.slice(0, 2);
   // Greece's ISO code is GR but its VAT prefix is EL (VAT Directive, Art. 215); GR is a common mistake.
   if (prefix === "GR") {
-    return { ok: false, expected: `a Greek VAT number uses the prefix EL, not GR: ${describe("EL", FORMATS.EL!)}` };
+    return { ok: false, expected: `a Greek VAT number with the prefix EL, not GR: ${describe("EL", FORMATS.EL!)}` };
   }
   const format = Object.hasOwn(FORMATS, prefix) ? FORMATS[prefix] : undefined;
   const country = countryOfVatPrefix(prefix);
