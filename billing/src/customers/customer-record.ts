@@ -1,6 +1,6 @@
 import { notFound } from "@lumen/core";
 import { db, type EngineContext } from "../context";
-import type { TaxId } from "../tax/tax-provider";
+import type { TaxId } from "../tax/tax-id";
 
 export interface CustomerRow {
   id: string;

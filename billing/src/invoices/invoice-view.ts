@@ -1,4 +1,5 @@
 import type { InvoiceLineType } from "@lumen/core";
+import type { TaxId } from "../tax/tax-id";
 
 /** Whether an invoice's amounts exclude their tax (added on top) or include it. */
 export type TaxBehavior = "exclusive" | "inclusive";
@@ -42,8 +43,8 @@ export interface CustomerDetails {
     line1?: string | null;
     line2?: string | null;
   } | null;
-  /** As stored on the customer, with the registry's answer when one was asked (`TaxId`). */
-  taxIds: { type: string; value: string; verification?: { status: string; checkedAt: string } | null }[];
+  /** As stored on the customer, with the registry's answer when one was asked. */
+  taxIds: TaxId[];
 }
 
 /** A discount applied to the invoice: the coupon and the amount it took off. */

@@ -1,17 +1,8 @@
 import { checkEuVatId, type Decimal, decideTax, type InvoiceLineType, lineTax } from "@lumen/core";
 import type { EngineContext } from "../context";
 import type { CustomerDetails } from "../invoices/invoice-view";
+import type { TaxId } from "./tax-id";
 import { loadLiveTaxRates } from "./tax-rate-record";
-
-/** How a customer's tax id stands with the registry (VIES), when one was asked. */
-export type TaxIdVerificationStatus = "verified" | "unverified" | "unavailable";
-
-/** A customer's tax id as stored: `eu_vat` values are normalized ("DE123456789"). */
-export interface TaxId {
-  type: string;
-  value: string;
-  verification?: { status: TaxIdVerificationStatus; checkedAt: string } | null;
-}
 
 /** What a tax provider is asked for one invoice, at its finalization (or a draft's preview). */
 export interface TaxRequest {

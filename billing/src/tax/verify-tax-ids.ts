@@ -1,6 +1,6 @@
 import { checkEuVatId } from "@lumen/core";
 import type { EngineContext } from "../context";
-import type { TaxId } from "./tax-provider";
+import type { TaxId } from "./tax-id";
 import { loadTaxSettings } from "./tax-settings";
 
 /**
