@@ -54,3 +54,27 @@ export const callerId = z
 function signOf(value: string): number {
   return DECIMAL_PATTERN.test(value) ? new Decimal(value).comparedTo(0) : Number.NaN;
 }
+
+const REGION_NAMES = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" });
+/** Codes the region names know that are not countries of ISO 3166-1 (groups, "unknown", the UK's reserved alias). */
+const NOT_COUNTRIES = new Set(["EU", "EZ", "UN", "ZZ", "QO", "UK"]);
+/** Codes people write for a country whose ISO code is another. */
+const MISTAKEN_COUNTRIES: Record<string, string> = {
+  EL: "Greece's ISO 3166-1 code is GR (EL is its VAT prefix)",
+  UK: "the United Kingdom's ISO 3166-1 code is GB",
+};
+
+/** Whether `code` is an ISO 3166-1 alpha-2 country code ("DE", "GR"; not "EL" nor "UK"). */
+export function isCountryCode(code: string): boolean {
+  return /^[A-Z]{2}$/.test(code) && !NOT_COUNTRIES.has(code) && REGION_NAMES.of(code) !== undefined;
+}
+
+/** An ISO 3166-1 alpha-2 country code, with a hint for the usual mistakes (EL for Greece, UK). */
+export const countryCode = z.string().superRefine((code, context) => {
+  if (isCountryCode(code)) return;
+  const hint = MISTAKEN_COUNTRIES[code];
+  context.addIssue({
+    code: "custom",
+    message: `must be an ISO 3166-1 alpha-2 country code such as "DE"${hint ? `: ${hint}` : ""}`,
+  });
+});

@@ -4,12 +4,13 @@ import type { AddressInfo } from "node:net";
 /**
  * The EU's VIES REST API on loopback, as much of it as Lumen uses: `POST /check-vat-number
  * {"countryCode", "vatNumber"}` answers `{"valid": …}` from the numbers registered here. `mode` switches it to a
- * member state's service being down (500) or to no answer at all (the request hangs).
+ * member state's service being down (`valid: false, userError: "MS_UNAVAILABLE"`, as VIES says it), to a server
+ * error (500), or to no answer at all (the request hangs).
  */
 export async function startFakeVies(registered: readonly string[] = []) {
   const numbers = new Set(registered);
   const state = {
-    mode: "up" as "up" | "down" | "silent",
+    mode: "up" as "up" | "down" | "error" | "silent",
     requests: [] as { countryCode: string; vatNumber: string }[],
   };
   const server = createServer((request, response) => {
@@ -26,6 +27,12 @@ export async function startFakeVies(registered: readonly string[] = []) {
       state.requests.push(asked);
       if (state.mode === "silent") return;
       if (state.mode === "down") {
+        response.writeHead(200, { "content-type": "application/json" });
+        const { countryCode, vatNumber } = asked;
+        response.end(JSON.stringify({ countryCode, vatNumber, valid: false, userError: "MS_UNAVAILABLE" }));
+        return;
+      }
+      if (state.mode === "error") {
         response.writeHead(500, { "content-type": "application/json" });
         response.end(JSON.stringify({ actionSucceed: false, errorWrappers: [{ error: "MS_UNAVAILABLE" }] }));
         return;

@@ -1,5 +1,6 @@
 import { notFound } from "@lumen/core";
 import { db, type EngineContext } from "../context";
+import type { CustomerDetails } from "../invoices/invoice-view";
 import type { TaxId } from "../tax/tax-id";
 
 export interface CustomerRow {
@@ -55,6 +56,18 @@ export function toCustomer(row: CustomerRow): Customer {
 export function serializeCustomer(customer: Customer) {
   const { testClockId: _internal, ...rest } = customer;
   return rest;
+}
+
+/** What an invoice keeps of its customer: the document's "Bill to" and what its tax was decided on. */
+export function toCustomerDetails(customer: Customer): CustomerDetails {
+  return {
+    id: customer.id,
+    name: customer.name,
+    email: customer.email,
+    address: customer.address,
+    taxIds: customer.taxIds,
+    taxExempt: customer.taxExempt,
+  };
 }
 
 /** Loads a live (not deleted) customer of the context's environment, optionally locking it. */

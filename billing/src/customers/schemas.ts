@@ -1,12 +1,8 @@
-import { callerId, checkEuVatId, currencyCode } from "@lumen/core";
+import { callerId, checkEuVatId, countryCode, currencyCode } from "@lumen/core";
 import { z } from "zod";
 
 export const address = z.strictObject({
-  country: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as "DE"')
-    .nullable()
-    .optional(),
+  country: countryCode.nullable().optional(),
   state: z.string().max(100).nullable().optional(),
   postalCode: z.string().max(32).nullable().optional(),
   city: z.string().max(200).nullable().optional(),

@@ -15,7 +15,7 @@ import { loadFeatureCatalog } from "../catalog/features";
 import type { PlanVersion } from "../catalog/plan-record";
 import type { PlanDefinition, PlanInterval, PlanItem } from "../catalog/schemas";
 import { db, type EngineContext } from "../context";
-import { loadCustomer } from "../customers/customer-record";
+import { loadCustomer, toCustomerDetails } from "../customers/customer-record";
 import { buildCustomerDefinition } from "../definitions/build-customer-definition";
 import { scheduleJob } from "../jobs/schedule-job";
 import { requirePipeline } from "../pipeline/pipeline-client";
@@ -93,7 +93,7 @@ export async function closeSubscriptionPeriod(ctx: EngineContext, input: CloseIn
   const lines = [...usage.lines, ...advance, ...pending.lines];
   if (lines.length === 0) return null;
   const settings = await loadInvoiceSettings(ctx);
-  const finalizeAt = new Date(periodEnd.getTime() + settings.gracePeriodSeconds * 1000);
+  const finalizeAt = finalizeAtOf(periodEnd, settings);
   const invoice = newInvoice({
     customer: sub.customer,
     subscription: sub.id,
@@ -358,15 +358,13 @@ async function featureNamesOf(ctx: EngineContext): Promise<Record<string, string
   return Object.fromEntries(rows.map((row) => [row.id, row.name]));
 }
 
+/** When a period invoice closed at `periodEnd` is finalized: after the grace period (PRODUCT §7). */
+export function finalizeAtOf(periodEnd: Date, settings: { gracePeriodSeconds: number }): Date {
+  return new Date(periodEnd.getTime() + settings.gracePeriodSeconds * 1000);
+}
+
 export async function customerDetailsOf(ctx: EngineContext, customerId: string): Promise<CustomerDetails> {
-  const customer = await loadCustomer(ctx, customerId);
-  return {
-    id: customer.id,
-    name: customer.name,
-    email: customer.email,
-    address: customer.address,
-    taxIds: customer.taxIds,
-  };
+  return toCustomerDetails(await loadCustomer(ctx, customerId));
 }
 
 /** Nothing in a line list: used by callers to skip empty invoices. */

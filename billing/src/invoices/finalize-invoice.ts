@@ -2,7 +2,7 @@ import { computeInvoiceTotals, Decimal, type InvoiceTotals, toMoneyString } from
 import { db, type EngineContext } from "../context";
 import { type ActiveDiscount, loadActiveDiscounts, recordDiscountsUsed } from "../coupons/discounts";
 import { appendCreditTransaction, lockCreditBalance } from "../credit-balance/credit-balance";
-import { type Customer, loadCustomer } from "../customers/customer-record";
+import { type Customer, loadCustomer, toCustomerDetails } from "../customers/customer-record";
 import { enqueueOutbox } from "../definitions/enqueue-outbox";
 import { recordHistory } from "../history/record-history";
 import { computeInvoiceTax, type InvoiceTax } from "../tax/compute-invoice-tax";
@@ -90,15 +90,7 @@ export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Da
   const customer = await loadCustomer(ctx, draft.customer).catch(() => null);
   const computation = await computeTotalsFor(ctx, draft, { creditBalance, at, customer });
   const { totals, discounts } = computation;
-  const customerDetails: CustomerDetails = customer
-    ? {
-        id: customer.id,
-        name: customer.name,
-        email: customer.email,
-        address: customer.address,
-        taxIds: customer.taxIds,
-      }
-    : draft.customerDetails;
+  const customerDetails: CustomerDetails = customer ? toCustomerDetails(customer) : draft.customerDetails;
   const discountViews: InvoiceDiscountView[] = discounts
     .map((discount) => ({
       coupon: discount.coupon,

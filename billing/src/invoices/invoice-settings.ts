@@ -1,5 +1,7 @@
+import { countryCode } from "@lumen/core";
 import { z } from "zod";
-import { db, type EngineContext } from "../context";
+import { type EngineContext, withTransaction } from "../context";
+import { loadSetting, lockSetting, writeSetting } from "../settings/settings-store";
 import type { SellerDetails } from "./invoice-view";
 
 /** The grace period of PRODUCT §7: a period invoice stays a draft this long, and late events still count. */
@@ -7,7 +9,7 @@ export const DEFAULT_GRACE_SECONDS = 3600;
 
 const address = z
   .strictObject({
-    country: z.string().length(2).nullish(),
+    country: countryCode.nullish(),
     state: z.string().max(100).nullish(),
     postalCode: z.string().max(40).nullish(),
     city: z.string().max(200).nullish(),
@@ -45,11 +47,7 @@ const DEFAULTS: InvoiceSettings = {
 };
 
 export async function loadInvoiceSettings(ctx: EngineContext): Promise<InvoiceSettings> {
-  const { rows } = await db(ctx).query<{ value: Partial<InvoiceSettings> }>(
-    "SELECT value FROM settings WHERE env = $1 AND name = 'invoices'",
-    [ctx.env],
-  );
-  return { ...DEFAULTS, ...rows[0]?.value };
+  return { ...DEFAULTS, ...(await loadSetting<InvoiceSettings>(ctx, "invoices")) };
 }
 
 export async function getInvoiceSettings({ ctx }: { ctx: EngineContext }): Promise<InvoiceSettings> {
@@ -59,22 +57,21 @@ export async function getInvoiceSettings({ ctx }: { ctx: EngineContext }): Promi
 /** Merges the fields given into the stored settings. */
 export async function putInvoiceSettings({ ctx, input }: { ctx: EngineContext; input: unknown }) {
   const parsed = invoiceSettingsInput.parse(input ?? {});
-  const current = await loadInvoiceSettings(ctx);
-  const next: InvoiceSettings = {
-    seller: parsed.seller
-      ? {
-          name: parsed.seller.name,
-          email: parsed.seller.email ?? null,
-          address: parsed.seller.address ?? null,
-          taxId: parsed.seller.taxId ?? null,
-        }
-      : current.seller,
-    gracePeriodSeconds: parsed.gracePeriodSeconds ?? current.gracePeriodSeconds,
-  };
-  await db(ctx).query(
-    `INSERT INTO settings (env, name, value, updated_at) VALUES ($1, 'invoices', $2, $3)
-     ON CONFLICT (env, name) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
-    [ctx.env, JSON.stringify(next), ctx.clock.now()],
-  );
-  return next;
+  return withTransaction(ctx, async (ctx) => {
+    await lockSetting(ctx, "invoices");
+    const current = await loadInvoiceSettings(ctx);
+    const next: InvoiceSettings = {
+      seller: parsed.seller
+        ? {
+            name: parsed.seller.name,
+            email: parsed.seller.email ?? null,
+            address: parsed.seller.address ?? null,
+            taxId: parsed.seller.taxId ?? null,
+          }
+        : current.seller,
+      gracePeriodSeconds: parsed.gracePeriodSeconds ?? current.gracePeriodSeconds,
+    };
+    await writeSetting(ctx, "invoices", next);
+    return next;
+  });
 }

@@ -45,6 +45,8 @@ export interface CustomerDetails {
   } | null;
   /** As stored on the customer, with the registry's answer when one was asked. */
   taxIds: TaxId[];
+  /** Absent on invoices made before tax (issue 5): "none". */
+  taxExempt?: "none" | "exempt" | "reverse";
 }
 
 /** A discount applied to the invoice: the coupon and the amount it took off. */

@@ -8,9 +8,10 @@ import { loadCustomer } from "../customers/customer-record";
 import { computeRenewal } from "../subscriptions/compute-renewal";
 import { listLiveSubscriptions } from "../subscriptions/subscription-record";
 import { advanceLinesOf } from "./advance-lines";
-import { customerDetailsOf, usageLinesOf } from "./close-period";
+import { customerDetailsOf, finalizeAtOf, usageLinesOf } from "./close-period";
 import { computeTotalsFor, withTotals } from "./finalize-invoice";
 import { type DraftLine, newInvoice, serializeInvoice } from "./invoice-record";
+import { loadInvoiceSettings } from "./invoice-settings";
 import { loadLevels } from "./levels";
 import { claimPendingItems } from "./pending-items";
 
@@ -90,7 +91,8 @@ export async function getUpcomingInvoice({
     });
     const computation = await computeTotalsFor(ctx, invoice, {
       creditBalance: await creditBalanceOf(ctx, customerId),
-      at: sub.currentPeriodEnd,
+      // Its tax is the one of the day it will be finalized, as the close will make it.
+      at: finalizeAtOf(sub.currentPeriodEnd, await loadInvoiceSettings(ctx)),
     });
     const view = serializeInvoice(withTotals(invoice, computation));
     return { ...view, id: null };

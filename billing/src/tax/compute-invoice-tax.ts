@@ -46,7 +46,7 @@ export async function computeInvoiceTax({
           id: invoice.customer,
           address: invoice.customerDetails.address,
           taxIds: invoice.customerDetails.taxIds,
-          taxExempt: "none",
+          taxExempt: invoice.customerDetails.taxExempt ?? "none",
         },
     lines: invoice.lines.map((line) => ({
       id: line.id,
@@ -58,8 +58,11 @@ export async function computeInvoiceTax({
   const calculation = await provider.calculate(ctx, request);
   const answered = new Map(calculation.lines.map((line) => [line.id, line]));
   const missing = invoice.lines.find((line) => !answered.has(line.id));
-  if (missing || answered.size !== invoice.lines.length) {
+  if (missing || answered.size !== invoice.lines.length || calculation.lines.length !== invoice.lines.length) {
     throw new Error(`tax provider ${provider.name} did not answer exactly the invoice's lines (${invoice.id})`);
+  }
+  if (calculation.lines.some((line) => line.percentage.lt(0) || line.percentage.gt(100))) {
+    throw new Error(`tax provider ${provider.name} answered a percentage outside 0–100 (${invoice.id})`);
   }
   return {
     percentages: new Map(calculation.lines.map((line) => [line.id, line.percentage])),

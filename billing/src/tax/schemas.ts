@@ -1,4 +1,4 @@
-import { callerId, Decimal, decimalString, isEuMemberState } from "@lumen/core";
+import { callerId, countryCode, Decimal, decimalString, isEuMemberState } from "@lumen/core";
 import { z } from "zod";
 
 const PERCENTAGE_MESSAGE = 'must be a number or a decimal string from 0 to 100, such as 7.25 or "7.25"';
@@ -16,12 +16,9 @@ const name = z.string().min(1).max(200);
 export const createTaxRateInput = z.strictObject({
   id: callerId,
   name,
-  country: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as "US"')
-    .refine((country) => !isEuMemberState(country), {
-      error: "is an EU member state: its VAT comes from the built-in EU rates (core/src/tax/eu-vat-rates.json)",
-    }),
+  country: countryCode.refine((country) => !isEuMemberState(country), {
+    error: "is an EU member state: its VAT comes from the built-in EU rates (core/src/tax/eu-vat-rates.json)",
+  }),
   /** The subdivision's code without the country ("CA" of US-CA), matched case-insensitively. */
   state: z
     .string()

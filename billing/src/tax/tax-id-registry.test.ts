@@ -70,6 +70,9 @@ describe("VIES", () => {
     const down = await invoiceOf("vies-down", "FR98765432109");
     expect(down.customer.taxIds[0].verification).toMatchObject({ status: "unavailable" });
     expect(down.invoice.taxNotes).toContain("Reverse charge");
+    vies.state.mode = "error";
+    const error = await invoiceOf("vies-error", "FR98765432110");
+    expect(error.customer.taxIds[0].verification).toMatchObject({ status: "unavailable" });
     vies.state.mode = "silent";
     const started = Date.now();
     const silent = await ok("POST", "/v1/customers", {

@@ -9,8 +9,10 @@ export interface TaxIdRegistry {
 
 /**
  * The EU's VIES REST API: `POST {url}/check-vat-number {"countryCode", "vatNumber"}` answers `{"valid": bool, …}`
- * (https://ec.europa.eu/taxation_customs/vies/#/technical-information). Any error, a member state's service being
- * down included, or no answer within `timeoutMs` is "unavailable": the id is then trusted as well-formed.
+ * (https://ec.europa.eu/taxation_customs/vies/#/technical-information). A member state's service being down comes
+ * back as `valid: false` with a `userError` (MS_UNAVAILABLE, TIMEOUT, MS_MAX_CONCURRENT_REQ, …): that, any other
+ * error, or no answer within `timeoutMs` is "unavailable", and the id is then trusted as well-formed. Only
+ * `valid: false` without an error (or with `userError: "INVALID"`) means not registered.
  */
 export function viesRegistry({ url, timeoutMs = 5_000 }: { url: string; timeoutMs?: number }): TaxIdRegistry {
   const endpoint = `${url.replace(/\/+$/, "")}/check-vat-number`;
@@ -24,9 +26,10 @@ export function viesRegistry({ url, timeoutMs = 5_000 }: { url: string; timeoutM
           signal: AbortSignal.timeout(timeoutMs),
         });
         if (!response.ok) return "unavailable";
-        const body = (await response.json()) as { valid?: unknown };
-        if (typeof body.valid !== "boolean") return "unavailable";
-        return body.valid ? "valid" : "invalid";
+        const body = (await response.json()) as { valid?: unknown; userError?: unknown; actionSucceed?: unknown };
+        if (typeof body.valid !== "boolean" || body.actionSucceed === false) return "unavailable";
+        if (body.valid) return "valid";
+        return body.userError === undefined || body.userError === "INVALID" ? "invalid" : "unavailable";
       } catch {
         return "unavailable";
       }

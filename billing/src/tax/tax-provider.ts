@@ -1,4 +1,12 @@
-import { checkEuVatId, type Decimal, decideTax, type InvoiceLineType, lineTax } from "@lumen/core";
+import {
+  buyerCountryOf,
+  checkEuVatId,
+  type Decimal,
+  decideTax,
+  type InvoiceLineType,
+  lineTax,
+  type TaxBuyer,
+} from "@lumen/core";
 import type { EngineContext } from "../context";
 import type { CustomerDetails } from "../invoices/invoice-view";
 import type { TaxId } from "./tax-id";
@@ -42,17 +50,14 @@ export const builtinTaxProvider: TaxProvider = {
   name: "builtin",
   async calculate(ctx, request) {
     const country = request.customer.address?.country ?? null;
-    const decision = decideTax({
-      seller: request.seller,
-      buyer: {
-        country,
-        state: request.customer.address?.state ?? null,
-        taxExempt: request.customer.taxExempt,
-        euVatId: businessVatId(request.customer.taxIds),
-      },
-      at: request.at,
-      customRates: country ? await loadLiveTaxRates(ctx, country) : [],
-    });
+    const buyer: TaxBuyer = {
+      country,
+      state: request.customer.address?.state ?? null,
+      taxExempt: request.customer.taxExempt,
+      euVatId: businessVatId(request.customer.taxIds, country),
+    };
+    const customRates = await loadLiveTaxRates(ctx, buyerCountryOf({ seller: request.seller, buyer }));
+    const decision = decideTax({ seller: request.seller, buyer, at: request.at, customRates });
     return {
       lines: request.lines.map((line) => ({
         id: line.id,
@@ -69,12 +74,15 @@ export const builtinTaxProvider: TaxProvider = {
   },
 };
 
-/** The customer's first well-formed `eu_vat` id that the registry did not find unregistered: it buys as a business. */
-function businessVatId(taxIds: readonly TaxId[]): { value: string; country: string } | null {
-  for (const taxId of taxIds) {
-    if (taxId.type !== "eu_vat" || taxId.verification?.status === "unverified") continue;
+/**
+ * The customer's well-formed `eu_vat` id that the registry did not find unregistered — the one of its address's
+ * country when it has several: it buys as a business. null: a consumer.
+ */
+function businessVatId(taxIds: readonly TaxId[], country: string | null): { value: string; country: string } | null {
+  const usable = taxIds.flatMap((taxId) => {
+    if (taxId.type !== "eu_vat" || taxId.verification?.status === "unverified") return [];
     const checked = checkEuVatId(taxId.value);
-    if (checked.ok) return { value: checked.value, country: checked.country };
-  }
-  return null;
+    return checked.ok ? [{ value: checked.value, country: checked.country }] : [];
+  });
+  return usable.find((id) => id.country === country) ?? usable[0] ?? null;
 }

@@ -1,8 +1,7 @@
-import { invalid } from "@lumen/core";
+import { countryCode, invalid } from "@lumen/core";
 import { z } from "zod";
-import { db, type EngineContext } from "../context";
-
-const countryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as "DE"');
+import { type EngineContext, withTransaction } from "../context";
+import { loadSetting, lockSetting, writeSetting } from "../settings/settings-store";
 
 /** `PUT /v1/settings/tax` (PRODUCT §8): fields given replace the stored ones. */
 export const taxSettingsInput = z.strictObject({
@@ -36,11 +35,7 @@ const DEFAULTS: TaxSettings = {
 };
 
 export async function loadTaxSettings(ctx: EngineContext): Promise<TaxSettings> {
-  const { rows } = await db(ctx).query<{ value: Partial<TaxSettings> }>(
-    "SELECT value FROM settings WHERE env = $1 AND name = 'tax'",
-    [ctx.env],
-  );
-  return { ...DEFAULTS, ...rows[0]?.value };
+  return { ...DEFAULTS, ...(await loadSetting<TaxSettings>(ctx, "tax")) };
 }
 
 export async function getTaxSettings({ ctx }: { ctx: EngineContext }): Promise<TaxSettings> {
@@ -50,21 +45,20 @@ export async function getTaxSettings({ ctx }: { ctx: EngineContext }): Promise<T
 /** Merges the fields given into the stored settings; the built-in rules need the seller's country. */
 export async function putTaxSettings({ ctx, input }: { ctx: EngineContext; input: unknown }): Promise<TaxSettings> {
   const parsed = taxSettingsInput.parse(input ?? {});
-  const current = await loadTaxSettings(ctx);
-  const next: TaxSettings = {
-    mode: parsed.mode ?? current.mode,
-    origin: parsed.origin === undefined ? current.origin : parsed.origin,
-    euOss: parsed.euOss ?? current.euOss,
-    pricesIncludeTax: parsed.pricesIncludeTax ?? current.pricesIncludeTax,
-    verifyTaxIds: parsed.verifyTaxIds ?? current.verifyTaxIds,
-  };
-  if (next.mode === "builtin" && next.origin === null) {
-    throw invalid("origin.country", 'is required with mode "builtin": the rules start from where the seller is');
-  }
-  await db(ctx).query(
-    `INSERT INTO settings (env, name, value, updated_at) VALUES ($1, 'tax', $2, $3)
-     ON CONFLICT (env, name) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
-    [ctx.env, JSON.stringify(next), ctx.clock.now()],
-  );
-  return next;
+  return withTransaction(ctx, async (ctx) => {
+    await lockSetting(ctx, "tax");
+    const current = await loadTaxSettings(ctx);
+    const next: TaxSettings = {
+      mode: parsed.mode ?? current.mode,
+      origin: parsed.origin === undefined ? current.origin : parsed.origin,
+      euOss: parsed.euOss ?? current.euOss,
+      pricesIncludeTax: parsed.pricesIncludeTax ?? current.pricesIncludeTax,
+      verifyTaxIds: parsed.verifyTaxIds ?? current.verifyTaxIds,
+    };
+    if (next.mode === "builtin" && next.origin === null) {
+      throw invalid("origin.country", 'is required with mode "builtin": the rules start from where the seller is');
+    }
+    await writeSetting(ctx, "tax", next);
+    return next;
+  });
 }

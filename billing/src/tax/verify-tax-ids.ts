@@ -18,15 +18,19 @@ export async function verifyTaxIds({
   /** The ids stored before: their answers are reused. */
   known?: readonly TaxId[];
 }): Promise<TaxId[]> {
+  // An answer stored for the same id stays with it, whether or not the registry is asked now.
+  const withKnown = taxIds.map((taxId): TaxId => {
+    const before = known.find((old) => old.type === taxId.type && old.value === taxId.value)?.verification;
+    return before ? { ...taxId, verification: before } : taxId;
+  });
   const registry = ctx.tax?.registry;
-  if (!registry || !taxIds.some((taxId) => taxId.type === "eu_vat")) return [...taxIds];
-  if (!(await loadTaxSettings(ctx)).verifyTaxIds) return [...taxIds];
+  if (!registry || !taxIds.some((taxId) => taxId.type === "eu_vat")) return withKnown;
+  if (!(await loadTaxSettings(ctx)).verifyTaxIds) return withKnown;
   const checkedAt = ctx.clock.now().toISOString();
   return Promise.all(
-    taxIds.map(async (taxId): Promise<TaxId> => {
+    withKnown.map(async (taxId): Promise<TaxId> => {
       if (taxId.type !== "eu_vat") return taxId;
-      const before = known.find((old) => old.type === taxId.type && old.value === taxId.value)?.verification;
-      if (before && before.status !== "unavailable") return { ...taxId, verification: before };
+      if (taxId.verification && taxId.verification.status !== "unavailable") return taxId;
       const checked = checkEuVatId(taxId.value);
       if (!checked.ok) return taxId;
       const answer = await registry.check({ vatPrefix: checked.value.slice(0, 2), number: checked.value.slice(2) });

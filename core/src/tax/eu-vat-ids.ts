@@ -33,8 +33,9 @@ const FORMATS: Record<string, VatIdFormat> = {
   EL: { adjective: "Greek", pattern: /^\d{9}$/, description: "9 digits", example: "EL123456789" },
   ES: {
     adjective: "Spanish",
-    pattern: /^[A-Z\d]\d{7}[A-Z\d]$/,
-    description: "a letter or digit, 7 digits and a letter or digit",
+    // Its first and last characters are not both digits (the VIES format table).
+    pattern: /^(?!\d{9}$)[A-Z\d]\d{7}[A-Z\d]$/,
+    description: "a letter or digit, 7 digits and a letter or digit, not both ends digits",
     example: "ESA12345678",
   },
   FI: { adjective: "Finnish", pattern: /^\d{8}$/, description: "8 digits", example: "FI12345678" },

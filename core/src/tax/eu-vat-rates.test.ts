@@ -96,7 +96,7 @@ describe("EU standard VAT rates", () => {
   it("throws for a country outside the EU, Greece's VAT prefix, a date before the data and an invalid date", () => {
     expect(() => euStandardRate("GB", utc("2026-11-24"))).toThrow("'GB' is not an EU member state");
     expect(() => euStandardRate("EL", utc("2026-11-24"))).toThrow("'EL' is not an EU member state");
-    expect(() => euStandardRate("DE", utc("2006-12-31"))).toThrow("no standard VAT rate of DE is known for 2006-12-31");
+    expect(() => euStandardRate("DE", utc("2006-12-31"))).toThrow("No standard VAT rate of DE is known for 2006-12-31");
     expect(() => euStandardRate("DE", new Date("not a date"))).toThrow("valid Date");
   });
 

@@ -1,3 +1,4 @@
+import { LumenError } from "../errors";
 import { DECIMAL_PATTERN, Decimal } from "../money";
 import data from "./eu-vat-rates.json" with { type: "json" };
 
@@ -58,7 +59,14 @@ export function euStandardRate(country: string, at: Date): Decimal {
   const day = at.toISOString().slice(0, 10);
   // ISO dates compare as strings.
   const period = periods.find((entry) => entry.from <= day && (entry.to === null || day <= entry.to));
-  if (period === undefined) throw new Error(`no standard VAT rate of ${country} is known for ${day}`);
+  if (period === undefined) {
+    // A clear refusal (the change or finalization rolls back), not a 500: the data starts with each state's rate of
+    // the 2010s.
+    throw new LumenError(
+      "conflict",
+      `No standard VAT rate of ${country} is known for ${day} (core/src/tax/eu-vat-rates.json starts ${periods[0]?.from})`,
+    );
+  }
   return period.rate;
 }
 

@@ -86,7 +86,7 @@ export function decideTax({
     notes: [],
   });
   if (buyer.taxExempt === "exempt") return zero("exempt", [TAX_EXEMPT_NOTE]);
-  const country = buyer.country ?? buyer.euVatId?.country ?? seller.country;
+  const country = buyerCountryOf({ seller, buyer });
   const inEu = isEuMemberState(country);
   const business = inEu && buyer.euVatId !== null;
   if (buyer.taxExempt === "reverse" || (business && country !== seller.country)) {
@@ -106,6 +106,17 @@ export function decideTax({
     taxRateId: custom.id,
     notes: [],
   };
+}
+
+/** Where the buyer is for the rules: its address's country, else its VAT id's, else the seller's own. */
+export function buyerCountryOf({
+  seller,
+  buyer,
+}: {
+  seller: Pick<TaxSeller, "country">;
+  buyer: Pick<TaxBuyer, "country" | "euVatId">;
+}): string {
+  return buyer.country ?? buyer.euVatId?.country ?? seller.country;
 }
 
 /** The most specific custom rate for a place: the state's own, else the country-wide one (state null). */
