@@ -1,5 +1,6 @@
 import { type Clock, fixedClock } from "@lumen/core";
 import type { Pool, PoolClient, Queryable } from "./db/pool";
+import type { PaymentProvider } from "./payments/payment-provider";
 import type { PipelineClient } from "./pipeline/pipeline-client";
 import type { TaxServices } from "./tax/tax-services";
 
@@ -18,6 +19,8 @@ export interface EngineContext {
   pipeline?: PipelineClient;
   /** A tax provider replacing the built-in rules, and the tax id registry (VIES); defaults when absent. */
   tax?: TaxServices;
+  /** The payment provider this process can use (Stripe, when it has a key); `manual` needs none. */
+  payments?: PaymentProvider;
 }
 
 export function db(ctx: EngineContext): Queryable {

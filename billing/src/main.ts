@@ -10,6 +10,7 @@ import { purgeIdempotencyKeys } from "./http/idempotency";
 import { jobHandlers } from "./jobs/handlers";
 import { runDueJobs } from "./jobs/run-due-jobs";
 import { bootstrapKeys } from "./keys/bootstrap";
+import { stripeProvider } from "./payments/stripe-provider";
 import { openPipelineClient } from "./pipeline/pipeline-client";
 import { viesRegistry } from "./tax/tax-id-registry";
 
@@ -29,12 +30,20 @@ async function main(): Promise<void> {
   const definitions = await openNatsDefinitionStore(nats, names);
   const pipeline = await openPipelineClient({ nats, names, partitions: config.partitions });
   const tax = { registry: viesRegistry({ url: config.viesUrl }) };
+  const payments = config.stripe
+    ? stripeProvider({
+        secretKey: config.stripe.secretKey,
+        webhookSecret: config.stripe.webhookSecret,
+        ...(config.stripe.apiUrl ? { apiUrl: config.stripe.apiUrl } : {}),
+      })
+    : undefined;
   const app = await buildApp({
     pool,
     clock: systemClock,
     definitions,
     pipeline,
     tax,
+    ...(payments ? { payments } : {}),
     ready: async () => (await pool.query("SELECT 1")).rowCount === 1 && !nats.isClosed(),
   });
   await app.listen({ host: config.host, port: config.apiPort });
@@ -54,6 +63,7 @@ async function main(): Promise<void> {
         until: systemClock.now(),
         pipeline,
         tax,
+        ...(payments ? { payments } : {}),
       });
       await publishDefinitions({ pool, clock: systemClock, store: definitions });
     } catch (error) {

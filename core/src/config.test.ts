@@ -20,6 +20,7 @@ describe("readConfig", () => {
       logLevel: "info",
       partitions: 16,
       viesUrl: "https://ec.europa.eu/taxation_customs/vies/rest-api",
+      stripe: null,
     });
   });
 

@@ -28,6 +28,8 @@ export interface LumenConfig {
   partitions: number;
   /** The EU's VIES REST API (`LUMEN_VIES_URL`), asked about VAT ids when `verifyTaxIds` is on (PRODUCT §8). */
   viesUrl: string;
+  /** Stripe (PRODUCT §13): set both to offer the `stripe` payment provider; `STRIPE_API_URL` points at a fake. */
+  stripe: { secretKey: string; webhookSecret: string; apiUrl: string | undefined } | null;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -69,7 +71,21 @@ export function readConfig(env: Environment = process.env): LumenConfig {
     logLevel: readLogLevel(env),
     partitions: readPartitions(env),
     viesUrl: readString(env, "LUMEN_VIES_URL") ?? DEFAULT_CONFIG.viesUrl,
+    stripe: readStripe(env),
   };
+}
+
+function readStripe(env: Environment): LumenConfig["stripe"] {
+  const secretKey = readString(env, "STRIPE_SECRET_KEY");
+  const webhookSecret = readString(env, "STRIPE_WEBHOOK_SECRET");
+  if (!secretKey && !webhookSecret) return null;
+  if (!secretKey || !webhookSecret) {
+    const missing = secretKey ? "STRIPE_WEBHOOK_SECRET" : "STRIPE_SECRET_KEY";
+    throw new LumenError("validation_error", `${missing} must be set with the other Stripe variable`, [
+      { path: missing, message: "Stripe needs both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" },
+    ]);
+  }
+  return { secretKey, webhookSecret, apiUrl: readString(env, "STRIPE_API_URL") };
 }
 
 /** An empty variable counts as unset, as compose files and shells often leave them. */

@@ -3,6 +3,7 @@ import type { EngineContext, Env } from "../../billing/src/context";
 import type { DefinitionStore } from "../../billing/src/definitions/definition-store";
 import { buildApp, type LumenApp } from "../../billing/src/http/app";
 import { registerKey } from "../../billing/src/keys/api-keys";
+import type { PaymentProvider } from "../../billing/src/payments/payment-provider";
 import type { PipelineClient } from "../../billing/src/pipeline/pipeline-client";
 import type { TaxServices } from "../../billing/src/tax/tax-services";
 import { createTestDatabase, type TestDatabase } from "./database";
@@ -31,12 +32,15 @@ export async function startTestBilling({
   definitions,
   pipeline,
   tax,
+  payments,
 }: {
   clock?: Clock;
   definitions?: DefinitionStore;
   pipeline?: PipelineClient;
   /** A tax provider or a tax id registry for the app (the built-in rules and no registry by default). */
   tax?: TaxServices;
+  /** The payment provider (a Stripe provider talking to the fake Stripe server). */
+  payments?: PaymentProvider;
 } = {}): Promise<TestBilling> {
   const database = await createTestDatabase();
   await registerKey(database.pool, TEST_KEY, "test");
@@ -47,6 +51,7 @@ export async function startTestBilling({
     ...(definitions ? { definitions } : {}),
     ...(pipeline ? { pipeline } : {}),
     ...(tax ? { tax } : {}),
+    ...(payments ? { payments } : {}),
   });
   return {
     app,
@@ -58,6 +63,7 @@ export async function startTestBilling({
       actor: "test",
       ...(pipeline ? { pipeline } : {}),
       ...(tax ? { tax } : {}),
+      ...(payments ? { payments } : {}),
     }),
     async request({ method, url, body, key = TEST_KEY, headers = {} }) {
       const response = await app.inject({

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
+import type { PaymentProvider } from "../../billing/src/payments/payment-provider";
 import type { TaxServices } from "../../billing/src/tax/tax-services";
 import { startTestBilling, type TestBilling } from "./billing";
 import { startFakeAggregator } from "./fake-aggregator";
@@ -12,14 +13,25 @@ type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
  * pipeline is a stream of the file's own with a fake aggregator that knows no usage (period closes count none).
  * `call` answers any status; `ok` throws unless the answer is 200 and returns the body.
  */
-export function useSeededBilling({ tax }: { tax?: TaxServices } = {}) {
+export function useSeededBilling({
+  tax,
+  payments,
+}: {
+  tax?: TaxServices;
+  /** Given lazily: a fake server started in the file's beforeAll is not up yet when this is called. */
+  payments?: () => PaymentProvider;
+} = {}) {
   let billing: TestBilling | undefined;
   let pipeline: TestPipeline | undefined;
   let aggregator: ReturnType<typeof startFakeAggregator> | undefined;
   beforeAll(async () => {
     pipeline = await startTestPipeline();
     aggregator = startFakeAggregator(pipeline.nats, pipeline.names);
-    billing = await startTestBilling({ pipeline: pipeline.client, ...(tax ? { tax } : {}) });
+    billing = await startTestBilling({
+      pipeline: pipeline.client,
+      ...(tax ? { tax } : {}),
+      ...(payments ? { payments: payments() } : {}),
+    });
     await seedCatalog(billing);
   });
   afterAll(async () => {

@@ -119,6 +119,7 @@ export async function advanceTestClock({
       stopOnFailure: true,
       ...(ctx.pipeline ? { pipeline: ctx.pipeline } : {}),
       ...(ctx.tax ? { tax: ctx.tax } : {}),
+      ...(ctx.payments ? { payments: ctx.payments } : {}),
     });
     const first = failed[0];
     if (first) {

@@ -15,7 +15,10 @@ export interface HistoryInput {
     | "invoice"
     | "credit_note"
     | "discount"
-    | "credit_balance";
+    | "credit_balance"
+    | "checkout"
+    | "payment"
+    | "refund";
   objectId: string;
   /** `subscription.created`, `seat.added`, `plan.version_created`, … */
   type: string;

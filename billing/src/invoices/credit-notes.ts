@@ -5,6 +5,7 @@ import { db, type EngineContext, withTransaction } from "../context";
 import { appendCreditTransaction } from "../credit-balance/credit-balance";
 import { loadCustomer } from "../customers/customer-record";
 import { recordHistory } from "../history/record-history";
+import { refundThroughProvider } from "../payments/refund-credit-note";
 import { nextDocumentNumber } from "./finalize-invoice";
 import { loadInvoice, lockInvoice } from "./invoice-record";
 
@@ -49,7 +50,7 @@ function serializeCreditNote(row: CreditNoteRow) {
  * `POST /v1/invoices/:id/credit-notes` (PRODUCT §7): money given back on a final invoice, numbered like invoices
  * (CN-000001), never more in all than the invoice's total. The invoice itself stays as it was (immutable); the
  * amount goes to the customer's credit balance (`credit_balance`, the default), nowhere (`none`: a write-off), or
- * back through the payment provider (`provider`, issue 6).
+ * back through the payment provider that collected it (`provider`).
  */
 export async function createCreditNote({
   ctx,
@@ -88,12 +89,6 @@ export async function createCreditNote({
         },
       ]);
     }
-    if (parsed.refund === "provider") {
-      throw new LumenError(
-        "conflict",
-        'No payment provider is configured to refund through; use refund "credit_balance" or "none"',
-      );
-    }
     const customer = await loadCustomer(ctx, invoice.customer).catch(() => ({ testClockId: null }));
     const at = await customerNow(ctx, customer);
     const { rows } = await db(ctx).query<CreditNoteRow>(
@@ -114,6 +109,9 @@ export async function createCreditNote({
       ],
     );
     const note = rows[0]!;
+    if (parsed.refund === "provider") {
+      await refundThroughProvider(ctx, { creditNoteId: note.id, invoice, amount, at });
+    }
     if (parsed.refund === "credit_balance") {
       await appendCreditTransaction(ctx, {
         customerId: invoice.customer,

@@ -5,6 +5,7 @@ import { appendCreditTransaction, lockCreditBalance } from "../credit-balance/cr
 import { type Customer, loadCustomer, toCustomerDetails } from "../customers/customer-record";
 import { enqueueOutbox } from "../definitions/enqueue-outbox";
 import { recordHistory } from "../history/record-history";
+import { scheduleCollection } from "../payments/collect-invoice";
 import { computeInvoiceTax, type InvoiceTax } from "../tax/compute-invoice-tax";
 import type { Invoice } from "./invoice-record";
 import { writeFinalInvoice } from "./invoice-record";
@@ -150,6 +151,7 @@ export async function finalizeInvoice(ctx: EngineContext, draft: Invoice, at: Da
   // for it, so the fewer statements after it the better.
   final.number = await nextDocumentNumber(ctx, "invoice");
   await writeFinalInvoice(ctx, final);
+  await scheduleCollection(ctx, { invoice: final, customer, at });
   await recordHistory(ctx, {
     customerId: draft.customer,
     objectType: "invoice",

@@ -2,6 +2,7 @@ import { type Clock, LumenError } from "@lumen/core";
 import type { EngineContext, Env } from "../context";
 import type { Pool } from "../db/pool";
 import { enqueueOutbox } from "../definitions/enqueue-outbox";
+import type { PaymentProvider } from "../payments/payment-provider";
 import type { PipelineClient } from "../pipeline/pipeline-client";
 import type { TaxServices } from "../tax/tax-services";
 
@@ -57,6 +58,7 @@ export async function runDueJobs({
   stopOnFailure = false,
   pipeline,
   tax,
+  payments,
   concurrency = JOB_CONCURRENCY,
 }: {
   pool: Pool;
@@ -64,6 +66,8 @@ export async function runDueJobs({
   pipeline?: PipelineClient;
   /** A tax provider replacing the built-in rules at finalization. */
   tax?: TaxServices;
+  /** The payment provider that charges finalized invoices. */
+  payments?: PaymentProvider;
   clock: Clock;
   handlers: Record<string, JobHandler>;
   clockId: string | null;
@@ -97,6 +101,7 @@ export async function runDueJobs({
           handlers,
           pipeline,
           tax,
+          payments,
           state,
           stopOnFailure,
           pick: {
@@ -141,6 +146,7 @@ async function runOneJob({
   handlers,
   pipeline,
   tax,
+  payments,
   state,
   stopOnFailure,
   pick,
@@ -150,6 +156,7 @@ async function runOneJob({
   handlers: Record<string, JobHandler>;
   pipeline: PipelineClient | undefined;
   tax: TaxServices | undefined;
+  payments: PaymentProvider | undefined;
   state: { ran: number; stop: boolean; failed: { key: string; error: string }[] };
   stopOnFailure: boolean;
   pick: { sql: string; values: unknown[] };
@@ -181,6 +188,7 @@ async function runOneJob({
       actor: "system",
       ...(pipeline ? { pipeline } : {}),
       ...(tax ? { tax } : {}),
+      ...(payments ? { payments } : {}),
     };
     const handler = handlers[job.type];
     if (!handler) throw new Error(`no handler for job type ${job.type}`);

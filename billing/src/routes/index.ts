@@ -6,6 +6,7 @@ import { registerCouponRoutes } from "./coupon-routes";
 import { registerCustomerRoutes } from "./customer-routes";
 import { registerGrantRoutes } from "./grant-routes";
 import { registerInvoiceRoutes } from "./invoice-routes";
+import { registerPaymentRoutes } from "./payment-routes";
 import { registerSubscriptionRoutes } from "./subscription-routes";
 import { registerTaxRoutes } from "./tax-routes";
 import { registerUsageRoutes } from "./usage-routes";
@@ -21,4 +22,5 @@ export function registerRoutes(app: LumenApp): void {
   registerInvoiceRoutes(app);
   registerCouponRoutes(app);
   registerTaxRoutes(app);
+  registerPaymentRoutes(app);
 }

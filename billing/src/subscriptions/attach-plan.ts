@@ -14,6 +14,9 @@ import {
   invoicePlanChange,
   type ProrationBehavior,
 } from "../invoices/change-invoices";
+import { startCheckout } from "../payments/checkout";
+import { loadPaymentCustomer } from "../payments/payment-customer";
+import { activeProvider } from "../payments/payment-settings";
 import { type AttachDecision, computeAttach } from "./compute-attach";
 import { scheduleRenewal } from "./renewal-job";
 import { type AttachInput, attachInput } from "./schemas";
@@ -24,8 +27,20 @@ import {
   updateSubscription,
 } from "./subscription-record";
 
-/** `POST /v1/attach` (PRODUCT §6). Invoices and checkout come with issues 4 and 6. */
-export async function attachPlan({ ctx, input }: { ctx: EngineContext; input: AttachInput | unknown }) {
+/**
+ * `POST /v1/attach` (PRODUCT §6). With a payment provider and no payment method saved, a paid plan first sends the
+ * customer to a hosted checkout (`checkoutUrl`); the attach runs when the provider confirms (`checkout` set, with the
+ * id the pending subscription was given).
+ */
+export async function attachPlan({
+  ctx,
+  input,
+  checkout,
+}: {
+  ctx: EngineContext;
+  input: AttachInput | unknown;
+  checkout?: { subscriptionId: string | null };
+}) {
   const parsed = attachInput.parse(input);
   return withTransaction(ctx, async (ctx) => {
     // setup
@@ -63,8 +78,20 @@ export async function attachPlan({ ctx, input }: { ctx: EngineContext; input: At
       livePlans,
       hadTrial: trials.length > 0,
       monthlyAmountOf: (plan) => monthlyAmount(plan.definition, { seats: seatsOf(plan), features }),
-      newSubscriptionId: newId("sub"),
+      newSubscriptionId: checkout?.subscriptionId ?? newId("sub"),
     });
+    const provider = checkout ? null : await activeProvider(ctx);
+    if (
+      provider &&
+      decision.kind !== "change_scheduled" &&
+      !monthlyAmount(target.definition, { seats: seatsOf(target), features }).isZero() &&
+      !(await loadPaymentCustomer(ctx, customer.id, provider.name))?.paymentMethod
+    ) {
+      const pending = decision.kind === "create" ? { ...decision.subscription, status: "pending" as const } : null;
+      const checkoutUrl = await startCheckout(ctx, { provider, customer, input: parsed, currency, pending, now });
+      const shown = pending ?? (decision.kind === "change_now" ? decision.before : null);
+      return { subscription: shown && serializeSubscription(shown), invoice: null, checkoutUrl };
+    }
 
     // execute
     if (!customer.currency) {

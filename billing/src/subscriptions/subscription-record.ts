@@ -1,7 +1,8 @@
 import { LumenError, notFound } from "@lumen/core";
 import { db, type EngineContext } from "../context";
 
-export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "scheduled";
+/** `pending`: waiting for its checkout to collect a payment method (issue 6); it entitles to nothing yet. */
+export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "scheduled" | "pending";
 
 export interface ScheduledChange {
   plan: string;
@@ -102,7 +103,8 @@ export async function listLiveSubscriptions(
   { forUpdate = false }: { forUpdate?: boolean } = {},
 ): Promise<Subscription[]> {
   const { rows } = await db(ctx).query<SubscriptionRow>(
-    `SELECT * FROM subscriptions WHERE env = $1 AND customer_id = $2 AND ended_at IS NULL ORDER BY created_at, id${forUpdate ? " FOR UPDATE" : ""}`,
+    `SELECT * FROM subscriptions WHERE env = $1 AND customer_id = $2 AND ended_at IS NULL AND status <> 'pending'
+     ORDER BY created_at, id${forUpdate ? " FOR UPDATE" : ""}`,
     [ctx.env, customerId],
   );
   return rows.map(toSubscription);

@@ -1,0 +1,192 @@
+import { invalid, LumenError, newId } from "@lumen/core";
+import { customerNow } from "../clocks/customer-time";
+import { db, type EngineContext, withTransaction } from "../context";
+import { type Customer, loadCustomer } from "../customers/customer-record";
+import { enqueueOutbox } from "../definitions/enqueue-outbox";
+import { recordHistory } from "../history/record-history";
+import type { Job } from "../jobs/run-due-jobs";
+import { scheduleJob } from "../jobs/schedule-job";
+import { attachPlan } from "../subscriptions/attach-plan";
+import type { AttachInput, ParsedAttachInput } from "../subscriptions/schemas";
+import { insertSubscription, type Subscription, serializeSubscription } from "../subscriptions/subscription-record";
+import { ensurePaymentCustomer, savePaymentMethod } from "./payment-customer";
+import type { CheckoutSession, PaymentProvider } from "./payment-provider";
+import { activeProvider, loadPaymentSettings } from "./payment-settings";
+
+export const CHECKOUT_RECONCILE_JOB = "checkout.reconcile";
+
+interface CheckoutRow {
+  id: string;
+  customer_id: string;
+  provider: PaymentProvider["name"];
+  session_id: string;
+  status: "open" | "complete" | "expired";
+  attach: AttachInput;
+  subscription_id: string | null;
+  created_at: Date;
+}
+
+/**
+ * Starts the hosted checkout that collects a payment method before an attach can bill (PRODUCT §6): the attach is
+ * kept and runs when the provider confirms. A new subscription waits as `pending` (it entitles to nothing); a
+ * change of an existing one leaves it as it is meanwhile. Returns the page to send the customer to.
+ */
+export async function startCheckout(
+  ctx: EngineContext,
+  {
+    provider,
+    customer,
+    input,
+    currency,
+    pending,
+    now,
+  }: {
+    provider: PaymentProvider;
+    customer: Customer;
+    input: ParsedAttachInput;
+    currency: string;
+    pending: Subscription | null;
+    now: Date;
+  },
+): Promise<string> {
+  const settings = await loadPaymentSettings(ctx);
+  const successUrl = input.successUrl ?? settings.checkoutSuccessUrl;
+  const cancelUrl = input.cancelUrl ?? settings.checkoutCancelUrl ?? successUrl;
+  if (!successUrl || !cancelUrl) {
+    throw invalid(
+      "successUrl",
+      "is required when a payment method must be collected (or set checkoutSuccessUrl in PUT /v1/settings/payments)",
+    );
+  }
+  const id = newId("co");
+  const paymentCustomer = await ensurePaymentCustomer(ctx, provider, customer);
+  const session = await provider.createCheckout({
+    providerCustomerId: paymentCustomer.providerCustomerId,
+    currency,
+    successUrl,
+    cancelUrl,
+    metadata: { lumen_env: ctx.env, lumen_customer: customer.id, lumen_checkout: id },
+    idempotencyKey: `lumen-${ctx.env}-checkout-${id}`,
+  });
+  if (!session.url) throw new LumenError("unavailable", "The payment provider gave no checkout page");
+  if (pending) {
+    await insertSubscription(ctx, pending);
+    await recordHistory(ctx, {
+      customerId: customer.id,
+      objectType: "subscription",
+      objectId: pending.id,
+      type: "subscription.pending",
+      at: now,
+      before: null,
+      after: serializeSubscription(pending),
+    });
+  }
+  const { successUrl: _success, cancelUrl: _cancel, ...attach } = input;
+  await db(ctx).query(
+    `INSERT INTO checkouts (env, id, customer_id, provider, session_id, url, status, attach, subscription_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9)`,
+    [
+      ctx.env,
+      id,
+      customer.id,
+      provider.name,
+      session.id,
+      session.url,
+      JSON.stringify(attach),
+      pending?.id ?? null,
+      now,
+    ],
+  );
+  await scheduleReconcile(ctx, { checkoutId: id, customer, now, round: 1 });
+  return session.url;
+}
+
+/**
+ * What a checkout's session says, applied once (webhook or reconciliation, in any order, any number of times):
+ * complete → the payment method is saved and the kept attach runs now; expired → the pending subscription is
+ * canceled. Runs in its own transaction, the checkout row locked.
+ */
+export async function applyCheckoutSession(ctx: EngineContext, session: CheckoutSession): Promise<void> {
+  const checkoutId = session.metadata.lumen_checkout;
+  if (!checkoutId || session.status === "open") return;
+  await withTransaction(ctx, async (ctx) => {
+    const { rows } = await db(ctx).query<CheckoutRow>("SELECT * FROM checkouts WHERE env = $1 AND id = $2 FOR UPDATE", [
+      ctx.env,
+      checkoutId,
+    ]);
+    const checkout = rows[0];
+    if (!checkout || checkout.status !== "open") return;
+    const customer = await loadCustomer(ctx, checkout.customer_id, { forUpdate: true });
+    const now = await customerNow(ctx, customer);
+    await db(ctx).query("UPDATE checkouts SET status = $3, completed_at = $4 WHERE env = $1 AND id = $2", [
+      ctx.env,
+      checkout.id,
+      session.status,
+      now,
+    ]);
+    if (checkout.subscription_id) {
+      await db(ctx).query("DELETE FROM subscriptions WHERE env = $1 AND id = $2 AND status = 'pending'", [
+        ctx.env,
+        checkout.subscription_id,
+      ]);
+    }
+    if (session.status === "expired" || !session.paymentMethod) {
+      await recordHistory(ctx, {
+        customerId: customer.id,
+        objectType: "checkout",
+        objectId: checkout.id,
+        type: "checkout.expired",
+        at: now,
+        before: null,
+        after: { subscription: checkout.subscription_id },
+      });
+      return;
+    }
+    await savePaymentMethod(ctx, {
+      customerId: customer.id,
+      provider: checkout.provider,
+      paymentMethod: session.paymentMethod,
+    });
+    await attachPlan({
+      ctx,
+      input: checkout.attach,
+      checkout: { subscriptionId: checkout.subscription_id },
+    });
+    await enqueueOutbox(ctx, "customer", customer.id);
+  });
+}
+
+/** The job that asks the provider about a checkout whose webhook has not come (a missed webhook never strands it). */
+export async function runCheckoutReconcileJob(ctx: EngineContext, job: Job): Promise<void> {
+  const checkoutId = String(job.payload.checkout);
+  const { rows } = await db(ctx).query<CheckoutRow>("SELECT * FROM checkouts WHERE env = $1 AND id = $2", [
+    ctx.env,
+    checkoutId,
+  ]);
+  const checkout = rows[0];
+  if (!checkout || checkout.status !== "open") return;
+  const provider = await activeProvider(ctx);
+  if (!provider) return;
+  const session = await provider.getCheckout(checkout.session_id);
+  if (session.status === "open") {
+    const customer = await loadCustomer(ctx, checkout.customer_id);
+    const round = Number(job.payload.round ?? 1) + 1;
+    await scheduleReconcile(ctx, { checkoutId, customer, now: await customerNow(ctx, customer), round });
+    return;
+  }
+  await applyCheckoutSession(ctx, session);
+}
+
+async function scheduleReconcile(
+  ctx: EngineContext,
+  { checkoutId, customer, now, round }: { checkoutId: string; customer: Customer; now: Date; round: number },
+): Promise<void> {
+  const { reconcileAfterSeconds } = await loadPaymentSettings(ctx);
+  await scheduleJob(ctx, {
+    key: `checkout_reconcile:${ctx.env}:${checkoutId}:${round}`,
+    type: CHECKOUT_RECONCILE_JOB,
+    runAt: new Date(now.getTime() + reconcileAfterSeconds * 1000),
+    clockId: customer.testClockId,
+    payload: { checkout: checkoutId, round },
+  });
+}
