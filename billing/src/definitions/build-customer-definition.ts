@@ -6,6 +6,7 @@ import { type CustomerRow, toCustomer } from "../customers/customer-record";
 import { loadFeatureFacts } from "../entitlements/load-feature-facts";
 import { loadCustomerGrants } from "../grants/grant-record";
 import { loadCustomerOverrides } from "../overrides/override-record";
+import { loadPaymentSettings } from "../payments/payment-settings";
 import { listLiveSubscriptions } from "../subscriptions/subscription-record";
 import { computeCustomerDefinition } from "./compute-customer-definition";
 
@@ -42,6 +43,7 @@ export async function buildCustomerDefinition(
     grants: await loadCustomerGrants(ctx, customerId),
     overrides: await loadCustomerOverrides(ctx, customerId),
     entities,
+    pastDueEntitlements: (await loadPaymentSettings(ctx)).dunning.pastDueEntitlements,
   });
   return { ...definition, closedThrough: closedThroughOf(closed).get(customerId) ?? null };
 }

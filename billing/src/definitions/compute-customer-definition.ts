@@ -41,6 +41,8 @@ export interface CustomerDefinitionFacts {
   overrides: Override[];
   /** The customer's active entities. */
   entities: { id: string; feature: string }[];
+  /** What a `past_due` subscription entitles to (the payment settings' dunning); default keep. */
+  pastDueEntitlements?: "keep" | "revoke";
 }
 
 /** What billing pushes to the definitions bucket for one customer (pure; times in ms). */
@@ -68,13 +70,24 @@ export function computeCustomerDefinition(facts: CustomerDefinitionFacts): Custo
       since.set(item.feature, Math.min(since.get(item.feature) ?? started, started));
     }
   }
+  // Plans whose payment failed, when the dunning revokes meanwhile: what only they grant is inactive.
+  const revoked = new Set(
+    facts.pastDueEntitlements === "revoke"
+      ? subscriptions.filter(({ sub }) => sub.status === "past_due").map(({ plan }) => plan.plan)
+      : [],
+  );
   const entries: Record<string, FeatureEntitlement> = {};
   for (const feature of granted) {
+    const active = !(feature.plans.length > 0 && feature.plans.every((plan) => revoked.has(plan)));
     const reset: ResetSchedule =
       feature.type === "gauge"
         ? { interval: null, anchor: NEVER_ANCHOR }
         : (schedules.get(feature.feature) ?? billingPeriod ?? { interval: "month", anchor: NEVER_ANCHOR });
-    entries[feature.feature] = { ...entitlementOf(feature, reset), since: since.get(feature.feature) ?? null };
+    entries[feature.feature] = {
+      ...entitlementOf(feature, reset),
+      subscriptionActive: active,
+      since: since.get(feature.feature) ?? null,
+    };
   }
   return {
     env,
@@ -106,7 +119,7 @@ function entitlementOf(feature: GrantedFeature, reset: ResetSchedule): FeatureEn
     usageLimit: feature.usageLimit,
     rollover: feature.rollover,
     trialEndsAt: feature.trialEndsAt?.getTime() ?? null,
-    // Issue 6 sets false for a past_due subscription whose features are revoked.
+    // The caller sets false for features only `past_due` subscriptions grant, when the dunning revokes them.
     subscriptionActive: true,
   };
 }

@@ -115,7 +115,7 @@ export async function applyCheckoutSession(ctx: EngineContext, session: Checkout
       checkoutId,
     ]);
     const checkout = rows[0];
-    if (!checkout || checkout.status !== "open") return;
+    if (checkout?.status !== "open") return;
     const customer = await loadCustomer(ctx, checkout.customer_id, { forUpdate: true });
     const now = await customerNow(ctx, customer);
     await db(ctx).query("UPDATE checkouts SET status = $3, completed_at = $4 WHERE env = $1 AND id = $2", [
@@ -164,7 +164,7 @@ export async function runCheckoutReconcileJob(ctx: EngineContext, job: Job): Pro
     checkoutId,
   ]);
   const checkout = rows[0];
-  if (!checkout || checkout.status !== "open") return;
+  if (checkout?.status !== "open") return;
   const provider = await activeProvider(ctx);
   if (!provider) return;
   const session = await provider.getCheckout(checkout.session_id);
