@@ -147,11 +147,24 @@ export async function applyCheckoutSession(ctx: EngineContext, session: Checkout
       provider: checkout.provider,
       paymentMethod: session.paymentMethod,
     });
-    await attachPlan({
-      ctx,
-      input: checkout.attach,
-      checkout: { subscriptionId: checkout.subscription_id },
-    });
+    // The catalog or the customer may have changed since the checkout started: an attach that no longer applies is
+    // recorded, not retried forever by the provider's redeliveries (the payment method stays saved).
+    await db(ctx).query("SAVEPOINT checkout_attach");
+    try {
+      await attachPlan({ ctx, input: checkout.attach, checkout: { subscriptionId: checkout.subscription_id } });
+    } catch (error) {
+      if (!(error instanceof LumenError) || error.code === "unavailable") throw error;
+      await db(ctx).query("ROLLBACK TO SAVEPOINT checkout_attach");
+      await recordHistory(ctx, {
+        customerId: customer.id,
+        objectType: "checkout",
+        objectId: checkout.id,
+        type: "checkout.attach_failed",
+        at: now,
+        before: null,
+        after: { attach: checkout.attach, error: { code: error.code, message: error.message } },
+      });
+    }
     await enqueueOutbox(ctx, "customer", customer.id);
   });
 }

@@ -1,6 +1,7 @@
 import { LumenError } from "@lumen/core";
 import { z } from "zod";
-import { type EngineContext, withTransaction } from "../context";
+import { db, type EngineContext, withTransaction } from "../context";
+import { enqueueOutbox } from "../definitions/enqueue-outbox";
 import { loadSetting, lockSetting, writeSetting } from "../settings/settings-store";
 import type { PaymentProvider } from "./payment-provider";
 
@@ -84,6 +85,14 @@ export async function putPaymentSettings({
       reconcileAfterSeconds: parsed.reconcileAfterSeconds ?? current.reconcileAfterSeconds,
     };
     await writeSetting(ctx, "payments", next);
+    if (next.dunning.pastDueEntitlements !== current.dunning.pastDueEntitlements) {
+      // What past_due subscriptions entitle to changed: their customers' definitions go to the sidecars again.
+      const { rows } = await db(ctx).query<{ customer_id: string }>(
+        "SELECT DISTINCT customer_id FROM subscriptions WHERE env = $1 AND status = 'past_due' AND ended_at IS NULL",
+        [ctx.env],
+      );
+      for (const row of rows) await enqueueOutbox(ctx, "customer", row.customer_id);
+    }
     return next;
   });
 }

@@ -93,6 +93,27 @@ describe("checkout, then a charge each period", () => {
     ]);
   });
 
+  it("keeps the payment method but records the attach that no longer applies when the plan was archived meanwhile", async () => {
+    await ok("POST", "/v1/plans", {
+      id: "pay-short-lived",
+      name: "Short-lived",
+      currency: "USD",
+      group: "pay-short",
+      items: [{ type: "fixed", amount: "9.00" }],
+    });
+    const clock = await ok("POST", "/v1/test-clocks", { frozenTime: "2026-03-01T00:00:00Z" });
+    await ok("POST", "/v1/customers", { id: "pay-archived", testClock: clock.id });
+    const attached = await ok("POST", "/v1/attach", { customer: "pay-archived", plan: "pay-short-lived" });
+    await ok("POST", "/v1/plans/pay-short-lived/archive");
+    await fake.completeCheckout(String(attached.checkoutUrl).split("/").pop()!);
+    expect((await call("GET", `/v1/subscriptions/${attached.subscription.id}`)).status).toBe(404);
+    const history = (await ok("GET", "/v1/customers/pay-archived/history?limit=100")).data;
+    expect(history.map((entry: { type: string }) => entry.type)).toContain("checkout.attach_failed");
+    // The card is saved: attaching another paid plan needs no second checkout.
+    const again = await ok("POST", "/v1/attach", { customer: "pay-archived", plan: "pay-pro" });
+    expect(again).toMatchObject({ checkoutUrl: null, subscription: { status: "active" } });
+  });
+
   it("cancels the pending subscription when the checkout expires", async () => {
     const { subscription, sessionId } = await attachThroughCheckout("pay-expired");
     await fake.expireCheckout(sessionId);
