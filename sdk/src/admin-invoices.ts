@@ -1,7 +1,7 @@
 import type { TaxSettings, TaxSettingsParams } from "./admin-tax";
 import { type ListParams, type Page, paginate } from "./pagination";
 import { pathId, type RequestOptions, type Transport } from "./transport";
-import type { TaxId } from "./types";
+import type { DecimalString, TaxId, Timestamp } from "./types";
 
 export type InvoiceStatus = "draft" | "open" | "paid" | "void" | "uncollectible";
 export type InvoiceLineType = "fixed" | "one_time" | "seats" | "usage" | "proration" | "adjustment";
@@ -117,6 +117,60 @@ export interface InvoiceSettingsParams {
   gracePeriodSeconds?: number;
 }
 
+/** How the environment collects its invoices (PRODUCT §13): `lumen.admin.settings.getPayments`. */
+export interface PaymentSettings {
+  /** `manual`: invoices stay open until paid out of band; `stripe`: charged through Stripe. */
+  provider: "manual" | "stripe";
+  dunning: {
+    /** Days after each failed charge until the next attempt (default `[1, 3, 7]`); the last one ends the dunning. */
+    retryDays: number[];
+    /** What a `past_due` subscription entitles to meanwhile (default `keep`). */
+    pastDueEntitlements: "keep" | "revoke";
+    /** What the subscription becomes when the last retry fails (default `cancel`). */
+    afterLastFailure: "cancel" | "past_due";
+  };
+  /** Where the hosted checkout sends the customer back, unless an attach gives its own `successUrl`. */
+  checkoutSuccessUrl: string | null;
+  /** Where a customer who leaves the checkout goes; null: `checkoutSuccessUrl`. */
+  checkoutCancelUrl: string | null;
+  /** How long a payment or a checkout waits for its webhook before Lumen asks the provider itself (default 600). */
+  reconcileAfterSeconds: number;
+}
+
+/** The fields to change; the others keep their value (`dunning`'s fields too). */
+export interface PaymentSettingsParams {
+  /** `stripe` needs a billing process started with `STRIPE_SECRET_KEY` and `STRIPE_WEBHOOK_SECRET`. */
+  provider?: "manual" | "stripe";
+  dunning?: Partial<PaymentSettings["dunning"]>;
+  checkoutSuccessUrl?: string | null;
+  checkoutCancelUrl?: string | null;
+  reconcileAfterSeconds?: number;
+}
+
+/** `pending`: asked (or about to be), no answer yet; `processing`: the provider has not settled it yet. */
+export type PaymentStatus = "pending" | "processing" | "succeeded" | "failed";
+
+/** One attempt to collect an invoice through the payment provider (PRODUCT §13). */
+export interface Payment {
+  id: string;
+  invoice: string;
+  customer: string;
+  /** "stripe" */
+  provider: string;
+  /** 1 for the first charge, then one more per dunning retry. */
+  attempt: number;
+  amount: DecimalString;
+  currency: string;
+  status: PaymentStatus;
+  /** The provider's id (Stripe: the PaymentIntent's); null before it answered or when a decline left none. */
+  providerPaymentId: string | null;
+  /** Why it failed ("card_declined", …); null unless failed. */
+  failureCode: string | null;
+  failureMessage: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
 /** `lumen.admin.invoices`: the invoices Lumen makes at each period close and on changes (PRODUCT §7). */
 export class InvoicesApi {
   readonly #transport: Transport;
@@ -196,6 +250,14 @@ export class InvoicesApi {
    */
   pay(id: string, params: { outOfBand: true } = { outOfBand: true }, options?: RequestOptions): Promise<Invoice> {
     return this.#transport.request({ method: "POST", path: `/v1/invoices/${pathId(id)}/pay`, body: params, options });
+  }
+
+  /**
+   * Every attempt to collect the invoice through the payment provider, first to last (none with `manual`).
+   * @example const { data: attempts } = await lumen.admin.invoices.payments("inv_8hX2…");
+   */
+  payments(invoiceId: string, options?: RequestOptions): Promise<Page<Payment>> {
+    return this.#transport.request({ method: "GET", path: `/v1/invoices/${pathId(invoiceId)}/payments`, options });
   }
 
   /**
@@ -292,5 +354,22 @@ export class SettingsApi {
    */
   putTax(params: TaxSettingsParams, options?: RequestOptions): Promise<TaxSettings> {
     return this.#transport.request({ method: "PUT", path: "/v1/settings/tax", body: params, options });
+  }
+
+  /**
+   * Who collects invoices (manual or Stripe), the dunning schedule and the checkout's return pages (PRODUCT §13).
+   * @example const { provider, dunning } = await lumen.admin.settings.getPayments();
+   */
+  getPayments(options?: RequestOptions): Promise<PaymentSettings> {
+    return this.#transport.request({ method: "GET", path: "/v1/settings/payments", options });
+  }
+
+  /**
+   * Sets how invoices are collected; fields left out keep their value, and `provider: "stripe"` needs the billing
+   * process's Stripe keys.
+   * @example await lumen.admin.settings.putPayments({ provider: "stripe", checkoutSuccessUrl: "https://app.example/billing" });
+   */
+  putPayments(params: PaymentSettingsParams, options?: RequestOptions): Promise<PaymentSettings> {
+    return this.#transport.request({ method: "PUT", path: "/v1/settings/payments", body: params, options });
   }
 }

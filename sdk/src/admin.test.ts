@@ -320,6 +320,8 @@ describe("invoices, credit notes, discounts and the credit balance", () => {
     expect(cycle.number).toMatch(/^INV-/);
     await expect(lumen.admin.invoices.finalize(cycle.id)).rejects.toMatchObject({ code: "conflict" });
     await expect(lumen.admin.invoices.pay(first.id)).resolves.toMatchObject({ status: "paid", amountPaid: "45.00" });
+    // Paid out of band with the manual provider: no attempt through a provider.
+    await expect(lumen.admin.invoices.payments(first.id)).resolves.toEqual({ data: [], hasMore: false });
     const note = await lumen.admin.creditNotes.create(first.id, { amount: "5.00", reason: "order_change" });
     expect(note).toMatchObject({ amount: "5.00", refund: "credit_balance" });
     await expect(lumen.admin.creditNotes.get(note.id)).resolves.toEqual(note);
@@ -340,6 +342,36 @@ describe("invoices, credit notes, discounts and the credit balance", () => {
     await lumen.admin.coupons.archive("tour10");
     await lumen.admin.creditBalance.adjust("acme", { amount: "1.00", description: "goodwill" });
     expect((await lumen.admin.creditBalance.get("acme")).balance).toBe("6.00");
+  });
+});
+
+describe("payment settings", () => {
+  it("reads and merges the payment settings; Stripe needs the billing process's keys", async () => {
+    await expect(lumen.admin.settings.getPayments()).resolves.toEqual({
+      provider: "manual",
+      dunning: { retryDays: [1, 3, 7], pastDueEntitlements: "keep", afterLastFailure: "cancel" },
+      checkoutSuccessUrl: null,
+      checkoutCancelUrl: null,
+      reconcileAfterSeconds: 600,
+    });
+    const refused = await lumen.admin.settings.putPayments({ provider: "stripe" }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LumenError);
+    expect(refused).toMatchObject({ code: "validation_error", status: 400, details: [{ path: "provider" }] });
+    await expect(
+      lumen.admin.settings.putPayments({
+        dunning: { retryDays: [2, 5], pastDueEntitlements: "revoke" },
+        checkoutSuccessUrl: "https://app.example/billing/done",
+      }),
+    ).resolves.toEqual({
+      provider: "manual",
+      dunning: { retryDays: [2, 5], pastDueEntitlements: "revoke", afterLastFailure: "cancel" },
+      checkoutSuccessUrl: "https://app.example/billing/done",
+      checkoutCancelUrl: null,
+      reconcileAfterSeconds: 600,
+    });
+    await expect(
+      lumen.admin.settings.putPayments({ dunning: { retryDays: [1, 3, 7], pastDueEntitlements: "keep" } }),
+    ).resolves.toMatchObject({ provider: "manual", checkoutSuccessUrl: "https://app.example/billing/done" });
   });
 });
 

@@ -388,7 +388,11 @@ export interface AdminCheckParams {
 }
 
 // Subscriptions and test clocks (PRODUCT §6, §12) ---------------------------------------------------------------
-export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "scheduled";
+/**
+ * `pending`: waiting for its checkout to collect a payment method (it entitles to nothing yet); `past_due`: a charge
+ * failed and the dunning retries it (PRODUCT §13).
+ */
+export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "scheduled" | "pending";
 export type ProrationBehavior = "always_invoice" | "create_prorations" | "none";
 
 export interface Subscription {
@@ -424,13 +428,23 @@ export interface AttachParams {
   /** Overrides "upgrades now, downgrades at period end". */
   when?: "now" | "period_end";
   billingAnchor?: TimestampInput;
+  /**
+   * Where the hosted checkout sends the customer back when a payment method must be collected first; default the
+   * payment settings' `checkoutSuccessUrl`.
+   */
+  successUrl?: string;
+  /** Where a customer who leaves the checkout goes; default the settings' `checkoutCancelUrl`, then `successUrl`. */
+  cancelUrl?: string;
 }
 
 export interface AttachResult {
   subscription: Subscription;
   /** The invoice the attach issued: a new subscription's first period, or the proration of a change made now. */
   invoice: Invoice | null;
-  /** Where the customer completes checkout when a payment provider needs a payment method. */
+  /**
+   * Where the customer completes checkout when the payment provider needs a payment method first: a new
+   * subscription is `pending` (and `invoice` null) until the provider confirms, a change waits for it.
+   */
   checkoutUrl: string | null;
 }
 
