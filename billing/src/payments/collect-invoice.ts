@@ -1,9 +1,9 @@
-import { Decimal, LumenError, minorUnits } from "@lumen/core";
+import { LumenError } from "@lumen/core";
 import { customerNow } from "../clocks/customer-time";
 import { db, type EngineContext, withTransaction } from "../context";
 import { type Customer, loadCustomer } from "../customers/customer-record";
 import { recordHistory } from "../history/record-history";
-import { type Invoice, lockInvoice, writeInvoiceStatus } from "../invoices/invoice-record";
+import { type Invoice, loadInvoice, lockInvoice, writeInvoiceStatus } from "../invoices/invoice-record";
 import type { Job } from "../jobs/run-due-jobs";
 import { scheduleJob } from "../jobs/schedule-job";
 import { cancelSubscription } from "../subscriptions/cancel-subscription";
@@ -15,6 +15,7 @@ import { insertPayment, listInvoicePayments, loadPayment, type Payment, writePay
 import { activeProvider, loadPaymentSettings } from "./payment-settings";
 
 export const COLLECT_JOB = "invoice.collect";
+export const CHARGE_JOB = "payment.charge";
 export const PAYMENT_RECONCILE_JOB = "payment.reconcile";
 
 /**
@@ -33,21 +34,34 @@ export async function scheduleCollection(
 }
 
 /**
- * Charges one attempt of an invoice. The attempt is written and committed before the provider is asked; the
- * provider's answer is recorded in the job's transaction. A crash in between leaves the job to run again, and
- * asking again with the attempt's idempotency key returns the first answer: never a second charge.
+ * Claims one attempt of an invoice: the attempt (its idempotency key) is written and committed with this job, and
+ * the charge job that asks the provider runs next. Two jobs, each on its own one connection: the attempt exists
+ * before the provider is ever asked, and no job waits for a second connection of the pool.
  */
 export async function runCollectJob(ctx: EngineContext, job: Job): Promise<void> {
   const provider = await activeProvider(ctx);
   if (!provider) return;
-  const invoiceId = String(job.payload.invoice);
-  const attempt = Number(job.payload.attempt);
-  const claimed = await withTransaction({ ...ctx, tx: undefined }, (own) =>
-    claimAttempt(own, provider, invoiceId, attempt),
-  );
+  const claimed = await claimAttempt(ctx, provider, String(job.payload.invoice), Number(job.payload.attempt));
   if (!claimed) return;
-  const answer = await askProvider(ctx, provider, claimed);
-  await applyPaymentOutcome(ctx, claimed.payment.id, answer);
+  await scheduleJob(ctx, {
+    key: `charge:${ctx.env}:${claimed.payment.id}`,
+    type: CHARGE_JOB,
+    runAt: claimed.at,
+    clockId: claimed.customer.testClockId,
+    payload: { payment: claimed.payment.id },
+  });
+}
+
+/**
+ * Asks the provider to charge a claimed attempt and records the answer in this job's transaction. A crash before
+ * the commit runs the job again, and the attempt's idempotency key makes the provider answer what it did the first
+ * time: never a second charge. An invoice no longer open (paid out of band, voided) is not charged.
+ */
+export async function runChargeJob(ctx: EngineContext, job: Job): Promise<void> {
+  const provider = await activeProvider(ctx);
+  const payment = await loadPayment(ctx, String(job.payload.payment));
+  if (!provider || payment?.status !== "pending") return;
+  await chargeOrClose(ctx, provider, payment);
 }
 
 /** The job that asks the provider about a payment still without a final answer: a missed webhook is caught here. */
@@ -57,13 +71,40 @@ export async function runPaymentReconcileJob(ctx: EngineContext, job: Job): Prom
   if (!provider || !payment || payment.status === "succeeded" || payment.status === "failed") return;
   const answer = payment.providerPaymentId
     ? await provider.getPayment(payment.providerPaymentId).catch(unavailable)
-    : // Never recorded (a crash after the provider was asked): the same key answers what the first ask did.
-      await askProvider(ctx, provider, { payment, ...(await chargeTarget(ctx, provider, payment)) });
-  await applyPaymentOutcome(ctx, payment.id, answer);
+    : // Never recorded (a crash around the provider's answer): asked again with the same key, if still owed.
+      await chargeOrClose(ctx, provider, payment);
+  if (!answer) return;
+  if (payment.providerPaymentId) await applyPaymentOutcome(ctx, payment.id, answer);
   if (answer.status === "processing") {
     const customer = await loadCustomer(ctx, payment.customerId);
     await scheduleReconcile(ctx, { payment, customer, round: Number(job.payload.round ?? 1) + 1 });
   }
+}
+
+/**
+ * Charges an attempt with its key while its invoice is still owed, and records the answer; an invoice paid or
+ * voided meanwhile closes the attempt instead (`invoice_closed`) and nothing is charged.
+ */
+async function chargeOrClose(
+  ctx: EngineContext,
+  provider: PaymentProvider,
+  payment: Payment,
+): Promise<ProviderPayment | null> {
+  const invoice = await loadInvoice(ctx, payment.invoiceId);
+  if (invoice.status !== "open" || !invoice.amountDue.gt(0)) {
+    const closed: ProviderPayment = {
+      id: null,
+      status: "failed",
+      failureCode: "invoice_closed",
+      failureMessage: `Invoice ${invoice.id} is ${invoice.status}: not charged`,
+      metadata: {},
+    };
+    await applyPaymentOutcome(ctx, payment.id, closed);
+    return null;
+  }
+  const answer = await askProvider(ctx, provider, { payment, ...(await chargeTarget(ctx, provider, payment)) });
+  await applyPaymentOutcome(ctx, payment.id, answer);
+  return answer;
 }
 
 /**
@@ -73,10 +114,17 @@ export async function runPaymentReconcileJob(ctx: EngineContext, job: Job): Prom
  * to `active`; a failure of the newest attempt makes the subscription `past_due` and schedules the next retry, or
  * ends the dunning.
  */
-export async function applyPaymentOutcome(ctx: EngineContext, paymentId: string, answer: ProviderPayment) {
+export async function applyPaymentOutcome(
+  ctx: EngineContext,
+  paymentId: string,
+  answer: ProviderPayment,
+  { fromEvent = false }: { fromEvent?: boolean } = {},
+) {
   await withTransaction(ctx, async (ctx) => {
     const unlocked = await loadPayment(ctx, paymentId);
     if (!unlocked) return;
+    // An event must be about the provider payment this attempt made (its recorded id), whatever its metadata says.
+    if (fromEvent && (unlocked.providerPaymentId === null || unlocked.providerPaymentId !== answer.id)) return;
     const invoice = await lockInvoice(ctx, unlocked.invoiceId);
     const payment = (await loadPayment(ctx, paymentId, { forUpdate: true }))!;
     if (!moves(payment.status, answer.status)) return;
@@ -119,7 +167,7 @@ async function claimAttempt(
   provider: PaymentProvider,
   invoiceId: string,
   attempt: number,
-): Promise<{ payment: Payment; providerCustomerId: string; paymentMethod: string } | null> {
+): Promise<{ payment: Payment; customer: Customer; at: Date } | null> {
   const invoice = await lockInvoice(ctx, invoiceId);
   if (invoice.status !== "open" || !invoice.amountDue.gt(0)) return null;
   const payments = await listInvoicePayments(ctx, invoiceId);
@@ -130,6 +178,7 @@ async function claimAttempt(
   const paymentCustomer = await loadPaymentCustomer(ctx, invoice.customer, provider.name);
   if (!paymentCustomer?.paymentMethod) return null;
   const customer = await loadCustomer(ctx, invoice.customer);
+  const at = await customerNow(ctx, customer);
   const payment =
     existing ??
     (await insertPayment(ctx, {
@@ -139,14 +188,10 @@ async function claimAttempt(
       attempt,
       amount: invoice.amountDue,
       currency: invoice.currency,
-      at: await customerNow(ctx, customer),
+      at,
     }));
   if (!existing) await scheduleReconcile(ctx, { payment, customer, round: 1 });
-  return {
-    payment,
-    providerCustomerId: paymentCustomer.providerCustomerId,
-    paymentMethod: paymentCustomer.paymentMethod,
-  };
+  return { payment, customer, at };
 }
 
 async function chargeTarget(ctx: EngineContext, provider: PaymentProvider, payment: Payment) {
@@ -168,7 +213,7 @@ async function askProvider(
     .charge({
       providerCustomerId,
       paymentMethod,
-      amountMinor: toMinorUnits(payment.amount, payment.currency),
+      amount: payment.amount,
       currency: payment.currency,
       description: `Invoice ${payment.invoiceId}`,
       metadata: {
@@ -188,13 +233,6 @@ function unavailable(error: unknown): never {
     throw new LumenError("unavailable", `The payment provider did not answer: ${error.message}`);
   }
   throw error;
-}
-
-/** An amount in the currency's minor units, as providers count money (12.34 USD → 1234, 500 JPY → 500). */
-export function toMinorUnits(amount: Decimal, currency: string): number {
-  const minor = amount.times(new Decimal(10).pow(minorUnits(currency)));
-  if (!minor.isInteger()) throw new Error(`${amount} ${currency} is not a whole number of minor units`);
-  return minor.toNumber();
 }
 
 async function settleInvoice(ctx: EngineContext, invoice: Invoice, at: Date): Promise<void> {

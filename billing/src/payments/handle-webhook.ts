@@ -42,7 +42,7 @@ export async function handleProviderWebhook({
       // The event's session may be older than the truth (and lacks the payment method): ask for the session now.
       await applyCheckoutSession(ctx, await provider.getCheckout(event.checkout.id));
     } else if (event.type === "payment.updated" && event.payment.metadata.lumen_payment) {
-      await applyPaymentOutcome(ctx, event.payment.metadata.lumen_payment, event.payment);
+      await applyPaymentOutcome(ctx, event.payment.metadata.lumen_payment, event.payment, { fromEvent: true });
     } else if (event.type === "refund.updated") {
       await applyRefundOutcome(ctx, event.refund);
     }

@@ -1,10 +1,15 @@
+import type { Decimal } from "@lumen/core";
+
 /**
  * A payment provider (PRODUCT §13): who holds the customer's payment method and moves the money. `stripe` is one
  * implementation; `manual` is none at all (invoices stay open until paid out of band), so it has no object here.
- * Amounts cross this interface in integer minor units of `currency` (ISO 4217 upper case), as providers count them.
+ * Amounts cross this interface as exact decimals of `currency` (ISO 4217 upper case); each provider writes them in
+ * its own units (Stripe's are not always ISO's minor units: ISK, three-decimal currencies).
  */
 export interface PaymentProvider {
   readonly name: "stripe";
+  /** Whose money moves: a test key's (test cards) or a live key's. An environment collects only in its own mode. */
+  readonly mode: "test" | "live";
   /** The provider's customer for a Lumen customer; the same `idempotencyKey` never makes a second one. */
   createCustomer(input: {
     name: string | null;
@@ -30,7 +35,7 @@ export interface PaymentProvider {
   charge(input: {
     providerCustomerId: string;
     paymentMethod: string;
-    amountMinor: number;
+    amount: Decimal;
     currency: string;
     description: string;
     metadata: Record<string, string>;
@@ -39,7 +44,8 @@ export interface PaymentProvider {
   getPayment(paymentId: string): Promise<ProviderPayment>;
   refund(input: {
     paymentId: string;
-    amountMinor: number;
+    amount: Decimal;
+    currency: string;
     metadata: Record<string, string>;
     idempotencyKey: string;
   }): Promise<ProviderRefund>;
@@ -76,13 +82,17 @@ export interface ProviderRefund {
   metadata: Record<string, string>;
 }
 
-/** A webhook, read into what Lumen acts on; anything else is `ignored` (and still recorded once). */
-export type ProviderEvent =
-  | { id: string; type: "checkout.completed"; checkout: CheckoutSession }
-  | { id: string; type: "checkout.expired"; checkout: CheckoutSession }
-  | { id: string; type: "payment.updated"; payment: ProviderPayment }
-  | { id: string; type: "refund.updated"; refund: ProviderRefund }
-  | { id: string; type: "ignored"; providerType: string };
+/**
+ * A webhook, read into what Lumen acts on; anything else is `ignored` (and still recorded once). `livemode`: whether
+ * it is about live money (it must match the environment its object belongs to).
+ */
+export type ProviderEvent = { id: string; livemode: boolean } & (
+  | { type: "checkout.completed"; checkout: CheckoutSession }
+  | { type: "checkout.expired"; checkout: CheckoutSession }
+  | { type: "payment.updated"; payment: ProviderPayment }
+  | { type: "refund.updated"; refund: ProviderRefund }
+  | { type: "ignored"; providerType: string }
+);
 
 /** A webhook whose signature does not verify (or is too old): answered 400, and nothing changes. */
 export class WebhookSignatureError extends Error {}

@@ -1,7 +1,6 @@
 import { Decimal, LumenError, newId } from "@lumen/core";
 import { db, type EngineContext } from "../context";
 import type { Invoice } from "../invoices/invoice-record";
-import { toMinorUnits } from "./collect-invoice";
 import { type ProviderRefund, ProviderUnavailableError } from "./payment-provider";
 import { activeProvider } from "./payment-settings";
 
@@ -47,7 +46,8 @@ export async function refundThroughProvider(
   try {
     refund = await provider.refund({
       paymentId: payment.provider_payment_id,
-      amountMinor: toMinorUnits(amount, invoice.currency),
+      amount,
+      currency: invoice.currency,
       metadata: { lumen_env: ctx.env, lumen_customer: invoice.customer, lumen_refund: id },
       idempotencyKey: `lumen-${ctx.env}-refund-${creditNoteId}`,
     });

@@ -1,3 +1,4 @@
+import { Decimal } from "@lumen/core";
 // The `stripe` provider through the official SDK against the fake Stripe server on loopback (PRODUCT §13).
 import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -53,7 +54,7 @@ async function customerWithCard(card: "succeeds" | "declines" | "insufficient_fu
 function charge(card: { providerCustomerId: string; paymentMethod: string }, idempotencyKey = key("charge")) {
   return provider.charge({
     ...card,
-    amountMinor: 1999,
+    amount: new Decimal("19.99"),
     currency: "EUR",
     description: "Invoice INV-1",
     metadata: { lumen_env: "test", lumen_payment: "pay_1" },
@@ -207,7 +208,7 @@ describe("stripe provider: the network", () => {
     await expect(
       quick.charge({
         ...card,
-        amountMinor: 100,
+        amount: new Decimal("1.00"),
         currency: "EUR",
         description: "x",
         metadata: {},
@@ -232,7 +233,8 @@ describe("stripe provider: refunds", () => {
     const metadata = { lumen_env: "test", lumen_refund: "ref_1" };
     const refund = await provider.refund({
       paymentId: payment.id!,
-      amountMinor: 500,
+      amount: new Decimal("5.00"),
+      currency: "USD",
       metadata,
       idempotencyKey: key("r"),
     });
@@ -241,7 +243,8 @@ describe("stripe provider: refunds", () => {
     fake.refunds.mode = "pending";
     const pending = await provider.refund({
       paymentId: payment.id!,
-      amountMinor: 500,
+      amount: new Decimal("5.00"),
+      currency: "USD",
       metadata,
       idempotencyKey: key("r"),
     });
@@ -258,7 +261,13 @@ describe("stripe provider: refunds", () => {
 
   it("refunding more than is left is the SDK's error, not an outage", async () => {
     const payment = await charge(await customerWithCard());
-    const refund = { paymentId: payment.id!, amountMinor: 5_000, metadata: {}, idempotencyKey: key("r") };
+    const refund = {
+      paymentId: payment.id!,
+      amount: new Decimal("50.00"),
+      currency: "USD",
+      metadata: {},
+      idempotencyKey: key("r"),
+    };
     await expect(provider.refund(refund)).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
   });
 });

@@ -1,3 +1,4 @@
+import { Decimal } from "@lumen/core";
 import Stripe from "stripe";
 import {
   type CheckoutSession,
@@ -32,6 +33,8 @@ export function stripeProvider({
   const stripe = new Stripe(secretKey, { ...addressOf(apiUrl), timeout: timeoutMs, maxNetworkRetries: 0 });
   return {
     name: "stripe",
+    // Stripe's secret and restricted keys say their mode: sk_live_…, rk_test_….
+    mode: /^[a-z]{2}_live_/.test(secretKey) ? "live" : "test",
 
     async createCustomer({ name, email, metadata, idempotencyKey }) {
       const customer = await reach(() =>
@@ -65,11 +68,11 @@ export function stripeProvider({
       return checkoutOf(session);
     },
 
-    async charge({ providerCustomerId, paymentMethod, amountMinor, currency, description, metadata, idempotencyKey }) {
+    async charge({ providerCustomerId, paymentMethod, amount, currency, description, metadata, idempotencyKey }) {
       try {
         const intent = await stripe.paymentIntents.create(
           {
-            amount: amountMinor,
+            amount: stripeAmount(amount, currency),
             currency: currency.toLowerCase(),
             customer: providerCustomerId,
             payment_method: paymentMethod,
@@ -92,9 +95,12 @@ export function stripeProvider({
       return paymentOf(await reach(() => stripe.paymentIntents.retrieve(paymentId)));
     },
 
-    async refund({ paymentId, amountMinor, metadata, idempotencyKey }) {
+    async refund({ paymentId, amount, currency, metadata, idempotencyKey }) {
       const refund = await reach(() =>
-        stripe.refunds.create({ payment_intent: paymentId, amount: amountMinor, metadata }, { idempotencyKey }),
+        stripe.refunds.create(
+          { payment_intent: paymentId, amount: stripeAmount(amount, currency), metadata },
+          { idempotencyKey },
+        ),
       );
       return refundOf(refund);
     },
@@ -112,6 +118,26 @@ export function stripeProvider({
       }
     },
   };
+}
+
+/** Currencies Stripe writes in whole units (https://docs.stripe.com/currencies#zero-decimal). */
+const ZERO_DECIMAL = new Set("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split(" "));
+/** Three-decimal currencies: Stripe wants thousandths whose last digit is 0. */
+const THREE_DECIMAL = new Set(["BHD", "JOD", "KWD", "OMR", "TND"]);
+
+/**
+ * An amount in Stripe's units of its currency: whole units for zero-decimal currencies, thousandths for the
+ * three-decimal ones, hundredths for every other — ISK included, which ISO writes without decimals but Stripe with
+ * two (500 kr is 50000). An amount Stripe cannot express is an error, never rounded.
+ */
+export function stripeAmount(amount: Decimal, currency: string): number {
+  const code = currency.toUpperCase();
+  const exponent = ZERO_DECIMAL.has(code) ? 0 : THREE_DECIMAL.has(code) ? 3 : 2;
+  const units = amount.times(new Decimal(10).pow(exponent));
+  if (!units.isInteger() || (exponent === 3 && !units.mod(10).isZero())) {
+    throw new Error(`Stripe cannot charge ${amount.toFixed()} ${code} exactly`);
+  }
+  return units.toNumber();
 }
 
 function addressOf(apiUrl: string | undefined): { host?: string; port?: number; protocol?: "http" | "https" } {
@@ -215,22 +241,23 @@ function refundOf(refund: Stripe.Refund): ProviderRefund {
 }
 
 function eventOf(event: Stripe.Event): ProviderEvent {
+  const about = { id: event.id, livemode: event.livemode };
   switch (event.type) {
     case "checkout.session.completed":
-      return { id: event.id, type: "checkout.completed", checkout: checkoutOf(event.data.object) };
+      return { ...about, type: "checkout.completed", checkout: checkoutOf(event.data.object) };
     case "checkout.session.expired":
-      return { id: event.id, type: "checkout.expired", checkout: checkoutOf(event.data.object) };
+      return { ...about, type: "checkout.expired", checkout: checkoutOf(event.data.object) };
     case "payment_intent.succeeded":
     case "payment_intent.payment_failed":
     case "payment_intent.processing":
     case "payment_intent.canceled":
-      return { id: event.id, type: "payment.updated", payment: paymentOf(event.data.object) };
+      return { ...about, type: "payment.updated", payment: paymentOf(event.data.object) };
     case "refund.created":
     case "refund.updated":
     case "refund.failed":
-      return { id: event.id, type: "refund.updated", refund: refundOf(event.data.object) };
+      return { ...about, type: "refund.updated", refund: refundOf(event.data.object) };
     default:
-      return { id: event.id, type: "ignored", providerType: event.type };
+      return { ...about, type: "ignored", providerType: event.type };
   }
 }
 
