@@ -18,6 +18,11 @@ const session = useSeededBilling({
 });
 const { call, ok } = session;
 
+// Runs before the billing API closes (after-hooks run in reverse): a webhook still in flight would hold it open.
+afterAll(async () => {
+  await fake.flushWebhooks();
+});
+
 beforeAll(async () => {
   const address = await session.billing.app.listen({ host: "127.0.0.1", port: 0 });
   fake.setWebhookUrl(`${address}/v1/providers/stripe/webhook`);
