@@ -32,6 +32,7 @@ export async function migratePlan({ ctx, id, input }: { ctx: EngineContext; id: 
     }
     const { rows } = await db(ctx).query<{ id: string }>(
       `SELECT id FROM subscriptions WHERE env = $1 AND plan_id = $2 AND plan_version = $3 AND ended_at IS NULL
+         AND status <> 'pending'
        ORDER BY id`,
       [ctx.env, id, parsed.fromVersion],
     );

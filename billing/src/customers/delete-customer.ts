@@ -1,6 +1,7 @@
 import { customerNow } from "../clocks/customer-time";
 import { db, type EngineContext, withTransaction } from "../context";
 import { recordHistory } from "../history/record-history";
+import { endOpenCheckouts } from "../payments/checkout";
 import { cancelSubscription } from "../subscriptions/cancel-subscription";
 import { listLiveSubscriptions } from "../subscriptions/subscription-record";
 import { loadCustomer, serializeCustomer } from "./customer-record";
@@ -14,6 +15,7 @@ export async function deleteCustomer({ ctx, id }: { ctx: EngineContext; id: stri
       await cancelSubscription({ ctx, id: sub.id, input: { when: "now" }, fallBackToDefault: false });
     }
     const now = await customerNow(ctx, customer);
+    await endOpenCheckouts(ctx, { customerId: id, at: now });
     // Its entities go with it, so their ids are free again; each removal is a version like any other.
     const { rows: entities } = await db(ctx).query<{ id: string }>(
       "SELECT id FROM entities WHERE env = $1 AND customer_id = $2 AND deleted_at IS NULL ORDER BY id",

@@ -50,7 +50,7 @@ export async function getEntitlementsAt({
     customer: customerId,
     at,
     plans: subscriptions
-      .filter((sub) => sub.status !== "canceled" && (!sub.endedAt || sub.endedAt > at))
+      .filter((sub) => sub.status !== "canceled" && sub.status !== "pending" && (!sub.endedAt || sub.endedAt > at))
       .map((sub) => ({ subscription: sub.id, plan: sub.plan.plan, version: sub.plan.version, status: sub.status })),
     features,
   };

@@ -27,6 +27,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 const PUBLIC_PATHS = new Set(["/healthz", "/readyz", "/metrics", "/openapi.json"]);
 /** Called by payment providers, who prove themselves by signature, not by an API key; the event names the env. */
 const PROVIDER_PATHS = new Set(["/v1/providers/stripe/webhook"]);
+const isProviderPath = (url: string) => PROVIDER_PATHS.has(url.split("?")[0] ?? "");
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -117,7 +118,9 @@ export async function buildApp({
   });
 
   app.addHook("preHandler", async (request, reply) => {
-    if (request.method !== "POST") return;
+    // Providers' calls are not the API's: no Idempotency-Key (they bring their own event ids), no request
+    // transaction or audit entry under a key's environment (the handler finds the environment and records history).
+    if (request.method !== "POST" || isProviderPath(request.url)) return;
     const header = request.headers["idempotency-key"];
     if (header === undefined) return;
     const key = Array.isArray(header) ? header[0] : header;
@@ -138,7 +141,8 @@ export async function buildApp({
 
   // Each write runs in one transaction opened here and finished in onSend (verbs reuse it through ctx.tx).
   app.addHook("preHandler", async (request) => {
-    if (!WRITE_METHODS.has(request.method) || !request.ctx || request.transaction) return;
+    if (!WRITE_METHODS.has(request.method) || !request.ctx || request.transaction || isProviderPath(request.url))
+      return;
     const client = await pool.connect();
     try {
       await client.query("BEGIN");

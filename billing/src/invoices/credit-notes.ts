@@ -56,10 +56,13 @@ export async function createCreditNote({
   ctx,
   invoiceId,
   input,
+  requestKey,
 }: {
   ctx: EngineContext;
   invoiceId: string;
   input: unknown;
+  /** The request's Idempotency-Key: a retried request refunds through the provider with the same key. */
+  requestKey?: string;
 }) {
   const parsed = createCreditNoteInput.parse(input ?? {});
   return withTransaction(ctx, async (ctx) => {
@@ -110,7 +113,7 @@ export async function createCreditNote({
     );
     const note = rows[0]!;
     if (parsed.refund === "provider") {
-      await refundThroughProvider(ctx, { creditNoteId: note.id, invoice, amount, at });
+      await refundThroughProvider(ctx, { creditNoteId: note.id, requestKey, invoice, amount, at });
     }
     if (parsed.refund === "credit_balance") {
       await appendCreditTransaction(ctx, {

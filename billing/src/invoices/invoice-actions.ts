@@ -8,6 +8,7 @@ import { loadCustomer } from "../customers/customer-record";
 import { recordHistory } from "../history/record-history";
 import { listQuery } from "../http/list-query";
 import type { Job } from "../jobs/run-due-jobs";
+import { endDunning } from "../payments/collect-invoice";
 import { usageLinesOf } from "./close-period";
 import { computeTotalsFor, finalizeInvoice, withTotals } from "./finalize-invoice";
 import { renderInvoicePdf } from "./invoice-pdf";
@@ -206,6 +207,12 @@ async function changeStatus(
     const at = await customerNow(ctx, await loadCustomer(ctx, invoice.customer).catch(() => ({ testClockId: null })));
     const after = await change(invoice, at, ctx);
     await writeInvoiceStatus(ctx, after, { outOfBand, at });
+    if (
+      invoice.status !== "draft" &&
+      (after.status === "paid" || after.status === "void" || after.status === "uncollectible")
+    ) {
+      await endDunning(ctx, { invoice: after, outcome: after.status, at });
+    }
     await recordHistory(ctx, {
       customerId: invoice.customer,
       objectType: "invoice",

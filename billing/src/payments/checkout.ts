@@ -104,7 +104,8 @@ export async function startCheckout(
 /**
  * What a checkout's session says, applied once (webhook or reconciliation, in any order, any number of times):
  * complete → the payment method is saved and the kept attach runs now; expired → the pending subscription is
- * canceled. Runs in its own transaction, the checkout row locked.
+ * removed. Only the session Lumen opened counts for its checkout (its id, whatever the metadata says); a customer
+ * deleted meanwhile ends the checkout. Runs in its own transaction, the checkout row locked.
  */
 export async function applyCheckoutSession(ctx: EngineContext, session: CheckoutSession): Promise<void> {
   const checkoutId = session.metadata.lumen_checkout;
@@ -115,13 +116,16 @@ export async function applyCheckoutSession(ctx: EngineContext, session: Checkout
       checkoutId,
     ]);
     const checkout = rows[0];
-    if (checkout?.status !== "open") return;
-    const customer = await loadCustomer(ctx, checkout.customer_id, { forUpdate: true });
-    const now = await customerNow(ctx, customer);
-    await db(ctx).query("UPDATE checkouts SET status = $3, completed_at = $4 WHERE env = $1 AND id = $2", [
+    if (checkout?.status !== "open" || checkout.session_id !== session.id) return;
+    const customer = await loadCustomer(ctx, checkout.customer_id, { forUpdate: true }).catch(() => null);
+    const now = customer ? await customerNow(ctx, customer) : ctx.clock.now();
+    if (!customer || session.status === "expired" || !session.paymentMethod) {
+      await closeCheckout(ctx, checkout, now);
+      return;
+    }
+    await db(ctx).query("UPDATE checkouts SET status = 'complete', completed_at = $3 WHERE env = $1 AND id = $2", [
       ctx.env,
       checkout.id,
-      session.status,
       now,
     ]);
     if (checkout.subscription_id) {
@@ -129,18 +133,6 @@ export async function applyCheckoutSession(ctx: EngineContext, session: Checkout
         ctx.env,
         checkout.subscription_id,
       ]);
-    }
-    if (session.status === "expired" || !session.paymentMethod) {
-      await recordHistory(ctx, {
-        customerId: customer.id,
-        objectType: "checkout",
-        objectId: checkout.id,
-        type: "checkout.expired",
-        at: now,
-        before: null,
-        after: { subscription: checkout.subscription_id },
-      });
-      return;
     }
     await savePaymentMethod(ctx, {
       customerId: customer.id,
@@ -167,6 +159,62 @@ export async function applyCheckoutSession(ctx: EngineContext, session: Checkout
     }
     await enqueueOutbox(ctx, "customer", customer.id);
   });
+}
+
+/** Ends a customer's open checkouts (the customer is deleted): their pending subscriptions go with them. */
+export async function endOpenCheckouts(ctx: EngineContext, { customerId, at }: { customerId: string; at: Date }) {
+  const { rows } = await db(ctx).query<CheckoutRow>(
+    "SELECT * FROM checkouts WHERE env = $1 AND customer_id = $2 AND status = 'open' FOR UPDATE",
+    [ctx.env, customerId],
+  );
+  for (const checkout of rows) await closeCheckout(ctx, checkout, at);
+}
+
+/** An open checkout that will not complete: expired, its pending subscription removed (history: it never began). */
+async function closeCheckout(ctx: EngineContext, checkout: CheckoutRow, at: Date): Promise<void> {
+  await db(ctx).query("UPDATE checkouts SET status = 'expired', completed_at = $3 WHERE env = $1 AND id = $2", [
+    ctx.env,
+    checkout.id,
+    at,
+  ]);
+  await recordHistory(ctx, {
+    customerId: checkout.customer_id,
+    objectType: "checkout",
+    objectId: checkout.id,
+    type: "checkout.expired",
+    at,
+    before: null,
+    after: { subscription: checkout.subscription_id },
+  });
+  if (!checkout.subscription_id) return;
+  const { rowCount } = await db(ctx).query(
+    "DELETE FROM subscriptions WHERE env = $1 AND id = $2 AND status = 'pending'",
+    [ctx.env, checkout.subscription_id],
+  );
+  if (rowCount !== 1) return;
+  await recordHistory(ctx, {
+    customerId: checkout.customer_id,
+    objectType: "subscription",
+    objectId: checkout.subscription_id,
+    type: "subscription.checkout_expired",
+    at,
+    before: null,
+    after: null,
+  });
+}
+
+/** The open checkout of a customer for the same plan, if any: a repeated attach answers it instead of a new one. */
+export async function findOpenCheckout(
+  ctx: EngineContext,
+  { customerId, plan }: { customerId: string; plan: string },
+): Promise<{ url: string; subscriptionId: string | null } | null> {
+  const { rows } = await db(ctx).query<{ url: string; subscription_id: string | null }>(
+    `SELECT url, subscription_id FROM checkouts WHERE env = $1 AND customer_id = $2 AND status = 'open'
+       AND attach->>'plan' = $3 ORDER BY created_at DESC LIMIT 1`,
+    [ctx.env, customerId, plan],
+  );
+  const row = rows[0];
+  return row ? { url: row.url, subscriptionId: row.subscription_id } : null;
 }
 
 /** The job that asks the provider about a checkout whose webhook has not come (a missed webhook never strands it). */

@@ -248,7 +248,27 @@ async function settleInvoice(ctx: EngineContext, invoice: Invoice, at: Date): Pr
       after: { status: "paid" },
     });
   }
+  await endDunning(ctx, { invoice, outcome: "paid", at });
+}
+
+/**
+ * An invoice the dunning was about left `open` (paid by the provider or out of band, voided, marked
+ * uncollectible): paid or voided, the subscription is `active` again once none of its open invoices has a failed
+ * charge; uncollectible ends the dunning as a last failure would (`afterLastFailure`).
+ */
+export async function endDunning(
+  ctx: EngineContext,
+  { invoice, outcome, at }: { invoice: Invoice; outcome: "paid" | "void" | "uncollectible"; at: Date },
+): Promise<void> {
   if (!invoice.subscription) return;
+  if (outcome === "uncollectible") {
+    const { dunning } = await loadPaymentSettings(ctx);
+    const { sub } = await lockSubscription(ctx, invoice.subscription);
+    if (sub.status === "past_due" && !sub.endedAt && dunning.afterLastFailure === "cancel") {
+      await cancelSubscription({ ctx, id: sub.id, input: { when: "now", prorationBehavior: "none" } });
+    }
+    return;
+  }
   const { sub } = await lockSubscription(ctx, invoice.subscription);
   if (sub.status !== "past_due" || sub.endedAt) return;
   // Back to active once nothing else of the subscription is left unpaid after a failed charge.

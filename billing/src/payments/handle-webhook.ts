@@ -29,7 +29,9 @@ export async function handleProviderWebhook({
     if (error instanceof WebhookSignatureError) throw invalid("Stripe-Signature", error.message);
     throw error;
   }
-  const env = envOf(event);
+  // The object's environment, if Lumen made it and the event's mode agrees (live money only for the live env).
+  const claimed = envOf(event);
+  const env = claimed !== null && (claimed === "live") === event.livemode ? claimed : null;
   return withTransaction({ ...ctx, env: env ?? ctx.env, actor: provider.name }, async (ctx) => {
     const { rowCount } = await db(ctx).query(
       `INSERT INTO provider_events (provider, event_id, type, received_at) VALUES ($1, $2, $3, $4)

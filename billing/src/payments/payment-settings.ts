@@ -48,10 +48,14 @@ export async function loadPaymentSettings(ctx: EngineContext): Promise<PaymentSe
   return { ...DEFAULTS, ...stored, dunning: { ...DEFAULTS.dunning, ...stored?.dunning } };
 }
 
-/** The provider that collects this environment's invoices; null with `manual`. */
+/**
+ * The provider that collects this environment's invoices; null with `manual`, and null when the process's key is of
+ * the other mode (a test key never collects live invoices, a live key never charges the test environment).
+ */
 export async function activeProvider(ctx: EngineContext): Promise<PaymentProvider | null> {
   const settings = await loadPaymentSettings(ctx);
-  return settings.provider === "stripe" ? (ctx.payments ?? null) : null;
+  if (settings.provider !== "stripe" || !ctx.payments) return null;
+  return ctx.payments.mode === ctx.env ? ctx.payments : null;
 }
 
 export async function getPaymentSettings({ ctx }: { ctx: EngineContext }): Promise<PaymentSettings> {
@@ -72,6 +76,15 @@ export async function putPaymentSettings({
       "This billing process has no Stripe key: start it with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET",
       [{ path: "provider", message: "stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" }],
     );
+  }
+  if (parsed.provider === "stripe" && ctx.payments && ctx.payments.mode !== ctx.env) {
+    const wanted = ctx.env === "live" ? "a live key (sk_live_…)" : "a test key (sk_test_…)";
+    throw new LumenError("validation_error", `The ${ctx.env} environment collects through ${wanted}`, [
+      {
+        path: "provider",
+        message: `this process's Stripe key is a ${ctx.payments.mode} key; the ${ctx.env} environment needs ${wanted}`,
+      },
+    ]);
   }
   return withTransaction(ctx, async (ctx) => {
     await lockSetting(ctx, "payments");

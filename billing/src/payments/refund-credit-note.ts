@@ -6,12 +6,19 @@ import { activeProvider } from "./payment-settings";
 
 /**
  * Gives a credit note's amount back through the provider that collected the invoice (`refund: "provider"`), in the
- * credit note's transaction: a refusal or no answer rolls the credit note back. The idempotency key is the credit
- * note's, so a retried request never refunds twice. Refunds come out of the invoice's succeeded payment.
+ * credit note's transaction: a refusal or no answer rolls the credit note back. The provider's idempotency key comes
+ * from the request's Idempotency-Key (the SDK always sends one): a request retried after the answer was lost finds
+ * the refund already made instead of making a second. Refunds come out of the invoice's succeeded payment.
  */
 export async function refundThroughProvider(
   ctx: EngineContext,
-  { creditNoteId, invoice, amount, at }: { creditNoteId: string; invoice: Invoice; amount: Decimal; at: Date },
+  {
+    creditNoteId,
+    requestKey,
+    invoice,
+    amount,
+    at,
+  }: { creditNoteId: string; requestKey: string | undefined; invoice: Invoice; amount: Decimal; at: Date },
 ): Promise<void> {
   const provider = await activeProvider(ctx);
   if (!provider) {
@@ -48,8 +55,11 @@ export async function refundThroughProvider(
       paymentId: payment.provider_payment_id,
       amount,
       currency: invoice.currency,
-      metadata: { lumen_env: ctx.env, lumen_customer: invoice.customer, lumen_refund: id },
-      idempotencyKey: `lumen-${ctx.env}-refund-${creditNoteId}`,
+      // Nothing of this one request in it: a retry with the same key must send the same parameters.
+      metadata: { lumen_env: ctx.env, lumen_customer: invoice.customer, lumen_invoice: invoice.id },
+      idempotencyKey: requestKey
+        ? `lumen-${ctx.env}-refund-${invoice.id}-request-${requestKey}`
+        : `lumen-${ctx.env}-refund-${creditNoteId}`,
     });
   } catch (error) {
     if (error instanceof ProviderUnavailableError) {
@@ -69,14 +79,13 @@ export async function refundThroughProvider(
   );
 }
 
-/** What the provider later says of a refund (a webhook): pending → succeeded | failed, once. */
+/** What the provider later says of a refund Lumen made (a webhook): pending → succeeded | failed, once. */
 export async function applyRefundOutcome(ctx: EngineContext, refund: ProviderRefund): Promise<void> {
-  const id = refund.metadata.lumen_refund;
-  if (!id || refund.status === "pending") return;
+  if (refund.status === "pending") return;
   await db(ctx).query(
-    `UPDATE refunds SET status = $3, provider_refund_id = $4, updated_at = $5
-     WHERE env = $1 AND id = $2 AND status = 'pending'`,
-    [ctx.env, id, refund.status, refund.id, ctx.clock.now()],
+    `UPDATE refunds SET status = $3, updated_at = $4
+     WHERE env = $1 AND provider_refund_id = $2 AND status = 'pending'`,
+    [ctx.env, refund.id, refund.status, ctx.clock.now()],
   );
 }
 

@@ -54,7 +54,13 @@ export function registerInvoiceRoutes(app: LumenApp): void {
   app.post(
     "/v1/invoices/:id/credit-notes",
     { schema: { ...creditNotes, params: idParams, body: createCreditNoteInput } },
-    (req) => createCreditNote({ ctx: req.ctx, invoiceId: req.params.id, input: req.body }),
+    (req) =>
+      createCreditNote({
+        ctx: req.ctx,
+        invoiceId: req.params.id,
+        input: req.body,
+        ...(req.idempotencyKey ? { requestKey: req.idempotencyKey } : {}),
+      }),
   );
   app.get("/v1/invoices/:id/credit-notes", { schema: { ...creditNotes, params: idParams } }, (req) =>
     listCreditNotes({ ctx: req.ctx, invoiceId: req.params.id }),

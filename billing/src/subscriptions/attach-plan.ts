@@ -14,7 +14,7 @@ import {
   invoicePlanChange,
   type ProrationBehavior,
 } from "../invoices/change-invoices";
-import { startCheckout } from "../payments/checkout";
+import { findOpenCheckout, startCheckout } from "../payments/checkout";
 import { loadPaymentCustomer } from "../payments/payment-customer";
 import { activeProvider } from "../payments/payment-settings";
 import { type AttachDecision, computeAttach } from "./compute-attach";
@@ -23,6 +23,7 @@ import { type AttachInput, attachInput } from "./schemas";
 import {
   insertSubscription,
   listLiveSubscriptions,
+  loadSubscription,
   serializeSubscription,
   updateSubscription,
 } from "./subscription-record";
@@ -87,6 +88,14 @@ export async function attachPlan({
       !monthlyAmount(target.definition, { seats: seatsOf(target), features }).isZero() &&
       !(await loadPaymentCustomer(ctx, customer.id, provider.name))?.paymentMethod
     ) {
+      // A repeated attach (a retry, a double click) answers the checkout already open for this plan.
+      const open = await findOpenCheckout(ctx, { customerId: customer.id, plan: target.plan });
+      if (open) {
+        const waiting = open.subscriptionId ? await loadSubscription(ctx, open.subscriptionId) : null;
+        const current = decision.kind === "change_now" ? decision.before : null;
+        const shownNow = waiting ?? current;
+        return { subscription: shownNow && serializeSubscription(shownNow), invoice: null, checkoutUrl: open.url };
+      }
       const pending = decision.kind === "create" ? { ...decision.subscription, status: "pending" as const } : null;
       const checkoutUrl = await startCheckout(ctx, { provider, customer, input: parsed, currency, pending, now });
       const shown = pending ?? (decision.kind === "change_now" ? decision.before : null);

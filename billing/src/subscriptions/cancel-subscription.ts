@@ -31,6 +31,12 @@ export async function cancelSubscription({
   return withTransaction(ctx, async (ctx) => {
     const { sub, customer } = await lockSubscription(ctx, id);
     if (sub.endedAt) throw new LumenError("conflict", `Subscription '${id}' has already ended`);
+    if (sub.status === "pending") {
+      throw new LumenError(
+        "conflict",
+        `Subscription '${id}' waits for its checkout: it starts only if the customer completes it, else it expires`,
+      );
+    }
     const now = await customerNow(ctx, customer);
     const after: Subscription =
       parsed.when === "now"
