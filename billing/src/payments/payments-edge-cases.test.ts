@@ -2,38 +2,17 @@
 // says what was wrong before it was fixed. The setup is payments.test.ts's: the billing API with the Stripe provider
 // against the fake Stripe server on loopback, webhooks delivered to the listening app.
 import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { LIVE_KEY } from "../../../test/support/billing";
-import { type FakeStripe, startFakeStripe } from "../../../test/support/fake-stripe";
-import { useSeededBilling } from "../../../test/support/seeded-billing";
-import { stripeProvider } from "./stripe-provider";
+import type { FakeStripe } from "../../../test/support/fake-stripe";
+import { useStripeBilling } from "../../../test/support/stripe-billing";
 
-const WEBHOOK_SECRET = "whsec_lumen_review";
-let fake: FakeStripe;
-beforeAll(async () => {
-  fake = await startFakeStripe({ webhookSecret: WEBHOOK_SECRET });
-});
-afterAll(() => fake.close());
-
-const session = useSeededBilling({
-  payments: () =>
-    stripeProvider({ secretKey: fake.secretKey, webhookSecret: WEBHOOK_SECRET, apiUrl: fake.url, timeoutMs: 2_000 }),
-});
+const session = useStripeBilling({ timeoutMs: 2_000 });
 const { call, ok } = session;
-
-// Runs before the billing API closes (hooks run in reverse): a webhook still in flight would hold it open.
-afterAll(async () => {
-  await fake.flushWebhooks();
-});
+let fake: FakeStripe;
 
 beforeAll(async () => {
-  const address = await session.billing.app.listen({ host: "127.0.0.1", port: 0 });
-  fake.setWebhookUrl(`${address}/v1/providers/stripe/webhook`);
-  await ok("PUT", "/v1/settings/payments", {
-    provider: "stripe",
-    checkoutSuccessUrl: "https://app.example/billing/done",
-    dunning: { retryDays: [1, 3, 7], pastDueEntitlements: "keep", afterLastFailure: "cancel" },
-  });
+  fake = session.fake;
   await ok("POST", "/v1/plans", {
     id: "rv-pro",
     name: "Review Pro",

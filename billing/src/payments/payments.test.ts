@@ -1,36 +1,16 @@
 // Payments through the billing API against the fake Stripe server (PRODUCT §13, issue 6): checkout, charges each
 // period, dunning, reconciliation, webhooks in any order, crash safety and refunds.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeStripe, startFakeStripe } from "../../../test/support/fake-stripe";
-import { useSeededBilling } from "../../../test/support/seeded-billing";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { FakeStripe } from "../../../test/support/fake-stripe";
+import { useStripeBilling } from "../../../test/support/stripe-billing";
 import { buildCustomerDefinition } from "../definitions/build-customer-definition";
-import { stripeProvider } from "./stripe-provider";
 
-const WEBHOOK_SECRET = "whsec_lumen_test";
-let fake: FakeStripe;
-beforeAll(async () => {
-  fake = await startFakeStripe({ webhookSecret: WEBHOOK_SECRET });
-});
-afterAll(() => fake.close());
-
-const session = useSeededBilling({
-  payments: () => stripeProvider({ secretKey: fake.secretKey, webhookSecret: WEBHOOK_SECRET, apiUrl: fake.url }),
-});
+const session = useStripeBilling();
 const { call, ok } = session;
-
-// Runs before the billing API closes (after-hooks run in reverse): a webhook still in flight would hold it open.
-afterAll(async () => {
-  await fake.flushWebhooks();
-});
+let fake: FakeStripe;
 
 beforeAll(async () => {
-  const address = await session.billing.app.listen({ host: "127.0.0.1", port: 0 });
-  fake.setWebhookUrl(`${address}/v1/providers/stripe/webhook`);
-  await ok("PUT", "/v1/settings/payments", {
-    provider: "stripe",
-    checkoutSuccessUrl: "https://app.example/billing/done",
-    dunning: { retryDays: [1, 3, 7], pastDueEntitlements: "keep", afterLastFailure: "cancel" },
-  });
+  fake = session.fake;
   await ok("POST", "/v1/plans", {
     id: "pay-pro",
     name: "Pay Pro",
