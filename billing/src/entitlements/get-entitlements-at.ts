@@ -4,6 +4,7 @@ import { planVersionCache } from "../catalog/plan-record";
 import { customerNow } from "../clocks/customer-time";
 import { db, type EngineContext } from "../context";
 import { loadCustomer } from "../customers/customer-record";
+import { loadPaymentSettings } from "../payments/payment-settings";
 import type { Subscription } from "../subscriptions/subscription-record";
 import { loadFeatureFacts } from "./load-feature-facts";
 import { resolveEntitlements, type SubscriptionFacts } from "./resolve-entitlements";
@@ -45,7 +46,13 @@ export async function getEntitlementsAt({
       plan: await planOf(after.plan, after.planVersion),
     });
   }
-  const features = resolveEntitlements({ at, subscriptions, features: await loadFeatureFacts(ctx) });
+  // Past-due subscriptions entitle to nothing while the dunning revokes (what the sidecars' definitions say too).
+  const revoked = (await loadPaymentSettings(ctx)).dunning.pastDueEntitlements === "revoke";
+  const features = resolveEntitlements({
+    at,
+    subscriptions: revoked ? subscriptions.filter((sub) => sub.status !== "past_due") : subscriptions,
+    features: await loadFeatureFacts(ctx),
+  });
   return {
     customer: customerId,
     at,

@@ -135,6 +135,8 @@ describe("dunning", () => {
       await advance(clock, "2026-03-01T00:00:00Z");
       const definition = await buildCustomerDefinition(session.billing.ctx(), "pay-lost", 1);
       expect(definition.features["advanced-analytics"]?.subscriptionActive).toBe(false);
+      const { features } = await ok("GET", "/v1/customers/pay-lost/entitlements");
+      expect(features.map((feature: { feature: string }) => feature.feature)).not.toContain("advanced-analytics");
       // Retries after 1, 3 and 7 more days: attempts 2, 3 and 4, all declined.
       await advance(clock, "2026-03-02T00:00:00Z");
       await advance(clock, "2026-03-05T00:00:00Z");

@@ -4,7 +4,7 @@ import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FakeStripe, startFakeStripe, startWebhookReceiver } from "../../../test/support/fake-stripe";
 import { type PaymentProvider, ProviderUnavailableError, WebhookSignatureError } from "./payment-provider";
-import { stripeProvider } from "./stripe-provider";
+import { stripeAmount, stripeProvider } from "./stripe-provider";
 
 const webhookSecret = "whsec_provider_test";
 let fake: FakeStripe;
@@ -117,6 +117,38 @@ describe("stripe provider: customers and checkout", () => {
       url: null,
       paymentMethod: null,
     });
+  });
+});
+
+describe("stripe provider: amounts in Stripe's units", () => {
+  it.each([
+    ["12.34", "USD", 1234],
+    ["500", "JPY", 500],
+    ["500", "ISK", 50000],
+    ["12.340", "KWD", 12340],
+    ["0.05", "EUR", 5],
+  ])("%s %s is %d", (amount, currency, units) => {
+    expect(stripeAmount(new Decimal(amount), currency)).toBe(units);
+  });
+
+  it("refuses what Stripe cannot express instead of rounding it", () => {
+    expect(() => stripeAmount(new Decimal("12.345"), "KWD")).toThrow("cannot charge 12.345 KWD");
+    expect(() => stripeAmount(new Decimal("0.5"), "JPY")).toThrow("cannot charge 0.5 JPY");
+  });
+
+  it("answers a charge Stripe could not express as a failed attempt, without asking Stripe", async () => {
+    const card = await customerWithCard();
+    const before = fake.paymentIntents().length;
+    const payment = await provider.charge({
+      ...card,
+      amount: new Decimal("12.345"),
+      currency: "KWD",
+      description: "Invoice INV-2",
+      metadata: {},
+      idempotencyKey: key("kwd"),
+    });
+    expect(payment).toMatchObject({ id: null, status: "failed", failureCode: "amount_not_chargeable" });
+    expect(fake.paymentIntents()).toHaveLength(before);
   });
 });
 

@@ -69,6 +69,11 @@ export function stripeProvider({
     },
 
     async charge({ providerCustomerId, paymentMethod, amount, currency, description, metadata, idempotencyKey }) {
+      if (!isStripeAmount(amount, currency)) {
+        // Nothing to ask Stripe: it would refuse the amount. A failed attempt, so that the dunning handles it.
+        const message = `Stripe cannot charge ${amount.toFixed()} ${currency} exactly`;
+        return { id: null, status: "failed", failureCode: "amount_not_chargeable", failureMessage: message, metadata };
+      }
       try {
         const intent = await stripe.paymentIntents.create(
           {
@@ -131,13 +136,22 @@ const THREE_DECIMAL = new Set(["BHD", "JOD", "KWD", "OMR", "TND"]);
  * two (500 kr is 50000). An amount Stripe cannot express is an error, never rounded.
  */
 export function stripeAmount(amount: Decimal, currency: string): number {
+  if (!isStripeAmount(amount, currency)) {
+    throw new Error(`Stripe cannot charge ${amount.toFixed()} ${currency.toUpperCase()} exactly`);
+  }
+  return unitsOf(amount, currency).toNumber();
+}
+
+/** Whether Stripe can express the amount exactly (a three-decimal amount must end in 0). */
+function isStripeAmount(amount: Decimal, currency: string): boolean {
+  const units = unitsOf(amount, currency);
+  return units.isInteger() && (!THREE_DECIMAL.has(currency.toUpperCase()) || units.mod(10).isZero());
+}
+
+function unitsOf(amount: Decimal, currency: string): Decimal {
   const code = currency.toUpperCase();
   const exponent = ZERO_DECIMAL.has(code) ? 0 : THREE_DECIMAL.has(code) ? 3 : 2;
-  const units = amount.times(new Decimal(10).pow(exponent));
-  if (!units.isInteger() || (exponent === 3 && !units.mod(10).isZero())) {
-    throw new Error(`Stripe cannot charge ${amount.toFixed()} ${code} exactly`);
-  }
-  return units.toNumber();
+  return amount.times(new Decimal(10).pow(exponent));
 }
 
 function addressOf(apiUrl: string | undefined): { host?: string; port?: number; protocol?: "http" | "https" } {
