@@ -282,6 +282,16 @@ describe("renderInvoicePdf", () => {
     expect(wrapped).toContain(description);
   });
 
+  it("prints unit prices exactly, with at least the currency's minor digits", async () => {
+    const lines = [
+      aLine({ id: "li_whole", description: "Whole", unitAmount: "100", amount: "100.00" }),
+      aLine({ id: "li_tiny", description: "Tiny", quantity: 4000, unitAmount: "0.00025", amount: "1.00" }),
+    ];
+    const text = await textOf(anInvoice({ lines }));
+    expect(text).toContain("Whole 1 USD 100.00 USD 100.00");
+    expect(text).toContain("Tiny 4000 USD 0.00025 USD 1.00");
+  });
+
   it("continues a long invoice on new pages, down to its last line", async () => {
     const lines = Array.from({ length: 120 }, (_, index) =>
       aLine({ id: `li_${index + 1}`, description: `Usage line ${index + 1}`, amount: "1.00", unitAmount: "1.00" }),

@@ -199,7 +199,12 @@ function lineColumns(invoice: InvoiceView): Column[] {
   const money = (amount: string | null) => (amount === null ? "" : formatMoney(invoice.currency, amount));
   const columns: Column[] = [
     { title: "Qty", width: 40, align: "right", cell: (line) => String(line.quantity) },
-    { title: "Unit price", width: 85, align: "right", cell: (line) => money(line.unitAmount) },
+    {
+      title: "Unit price",
+      width: 85,
+      align: "right",
+      cell: (line) => money(unitPrice(line.unitAmount, invoice.currency)),
+    },
   ];
   if (invoice.lines.some((line) => line.taxRate !== null)) {
     columns.push({ title: "Tax", width: 40, align: "right", cell: (line) => (line.taxRate ? `${line.taxRate}%` : "") });
@@ -346,6 +351,17 @@ function contentWidth(doc: Document): number {
 
 function rightEdge(doc: Document): number {
   return doc.page.width - doc.page.margins.right;
+}
+
+/**
+ * A unit price as printed: exact (never rounded: "0.00025"), with at least the currency's minor digits ("100" →
+ * "100.00" in EUR, "1000" in JPY).
+ */
+function unitPrice(amount: string | null, currency: string): string | null {
+  if (amount === null) return null;
+  const exact = new Decimal(amount);
+  const digits = minorUnits(currency);
+  return exact.decimalPlaces() < digits ? exact.toFixed(digits) : exact.toFixed();
 }
 
 function formatMoney(currency: string, amount: string): string {
