@@ -82,6 +82,8 @@ export interface CreditNote {
   invoice: string;
   customer: string;
   amount: string;
+  /** The tax included in `amount`: its share of the invoice's tax. */
+  taxAmount: string;
   currency: string;
   reason: string;
   refund: "provider" | "credit_balance" | "none";

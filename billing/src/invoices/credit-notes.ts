@@ -1,4 +1,13 @@
-import { Decimal, LumenError, minorUnits, newId, notFound, positiveDecimalString, toMoneyString } from "@lumen/core";
+import {
+  creditNoteTax,
+  Decimal,
+  LumenError,
+  minorUnits,
+  newId,
+  notFound,
+  positiveDecimalString,
+  toMoneyString,
+} from "@lumen/core";
 import { z } from "zod";
 import { customerNow } from "../clocks/customer-time";
 import { db, type EngineContext, withTransaction } from "../context";
@@ -22,6 +31,7 @@ interface CreditNoteRow {
   invoice_id: string;
   customer_id: string;
   amount: string;
+  tax_amount: string;
   currency: string;
   reason: string;
   refund: string;
@@ -37,6 +47,8 @@ function serializeCreditNote(row: CreditNoteRow) {
     invoice: row.invoice_id,
     customer: row.customer_id,
     amount: toMoneyString(new Decimal(row.amount), row.currency),
+    /** The tax included in `amount`: its share of the invoice's tax. */
+    taxAmount: toMoneyString(new Decimal(row.tax_amount), row.currency),
     currency: row.currency,
     reason: row.reason,
     refund: row.refund,
@@ -95,8 +107,9 @@ export async function createCreditNote({
     const customer = await loadCustomer(ctx, invoice.customer).catch(() => ({ testClockId: null }));
     const at = await customerNow(ctx, customer);
     const { rows } = await db(ctx).query<CreditNoteRow>(
-      `INSERT INTO credit_notes (env, id, number, invoice_id, customer_id, amount, currency, reason, refund, memo, created_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING *`,
+      `INSERT INTO credit_notes (env, id, number, invoice_id, customer_id, amount, currency, reason, refund, memo, created_at,
+         tax_amount)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING *`,
       [
         ctx.env,
         newId("cn"),
@@ -109,6 +122,12 @@ export async function createCreditNote({
         parsed.refund,
         parsed.memo ?? null,
         at,
+        creditNoteTax({
+          amount,
+          invoiceTotal: invoice.total,
+          invoiceTax: invoice.taxTotal,
+          currency: invoice.currency,
+        }).toString(),
       ],
     );
     const note = rows[0]!;

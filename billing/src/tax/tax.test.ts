@@ -195,6 +195,9 @@ describe("arithmetic", () => {
     const text = await pdfText(invoice.id);
     expect(text).toContain("Tax included");
     expect(text).toContain("19% on EUR 100.00");
+    // A credit note gives back its share of the tax: 11.90 of 119.00 holds 1.90.
+    const note = await ok("POST", `/v1/invoices/${invoice.id}/credit-notes`, { amount: "11.90", refund: "none" });
+    expect(note).toMatchObject({ amount: "11.90", taxAmount: "1.90" });
   });
 
   it("rounds each line's tax half-up at half a cent: 1.50 × 19 % = 0.285 → 0.29", async () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Decimal, minorUnits } from "../money";
-import { lineTax } from "./line-tax";
+import { creditNoteTax, lineTax } from "./line-tax";
 
 const d = (value: string | number) => new Decimal(value);
 
@@ -64,5 +64,24 @@ describe("lineTax", () => {
         expect(exclusive.minus(tax).abs().lte(unit)).toBe(true);
       }),
     );
+  });
+});
+
+describe("creditNoteTax", () => {
+  it.each([
+    ["11.90", "119.00", "19.00", "EUR", "1.90"],
+    ["119.00", "119.00", "19.00", "EUR", "19.00"],
+    ["10.00", "119.00", "19.00", "EUR", "1.60"],
+    ["5.00", "100.00", "0.00", "EUR", "0.00"],
+    ["5.00", "0.00", "0.00", "EUR", "0"],
+    ["100", "1190", "190", "JPY", "16"],
+  ])("%s credited of %s with %s tax (%s) gives back %s", (amount, total, tax, currency, expected) => {
+    const given = creditNoteTax({
+      amount: new Decimal(amount),
+      invoiceTotal: new Decimal(total),
+      invoiceTax: new Decimal(tax),
+      currency,
+    });
+    expect(given.toFixed()).toBe(new Decimal(expected).toFixed());
   });
 });

@@ -1,4 +1,4 @@
-import { type Decimal, roundMoney } from "../money";
+import { Decimal, roundMoney } from "../money";
 
 /**
  * The tax of one invoice line (PRODUCT §8), from what is left of the line after discounts, rounded half-up to the
@@ -21,4 +21,23 @@ export function lineTax({
   const rate = percentage.dividedBy(100);
   const exact = inclusive ? net.minus(net.dividedBy(rate.plus(1))) : net.times(rate);
   return roundMoney(exact, currency);
+}
+
+/**
+ * The tax a credit note gives back: its share of the invoice's tax, as the credit note's share of the invoice's
+ * total (tax included), rounded half-up by `roundMoney`. Crediting the whole invoice gives back all its tax.
+ */
+export function creditNoteTax({
+  amount,
+  invoiceTotal,
+  invoiceTax,
+  currency,
+}: {
+  amount: Decimal;
+  invoiceTotal: Decimal;
+  invoiceTax: Decimal;
+  currency: string;
+}): Decimal {
+  if (invoiceTotal.isZero()) return new Decimal(0);
+  return roundMoney(amount.times(invoiceTax).dividedBy(invoiceTotal), currency);
 }
