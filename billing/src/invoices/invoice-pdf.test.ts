@@ -282,6 +282,20 @@ describe("renderInvoicePdf", () => {
     expect(wrapped).toContain(description);
   });
 
+  it("says so beside a VAT id the registry found unregistered", async () => {
+    const customerDetails = {
+      ...anInvoice().customerDetails,
+      taxIds: [
+        { type: "eu_vat", value: "FR12345678901", verification: { status: "unverified" as const, checkedAt: "x" } },
+        { type: "eu_vat", value: "DE123456789", verification: { status: "verified" as const, checkedAt: "x" } },
+      ],
+    };
+    const text = (await textOf(anInvoice({ customerDetails }))).join("\n");
+    expect(text).toContain("EU VAT FR12345678901 (not registered in VIES)");
+    expect(text).toContain("EU VAT DE123456789");
+    expect(text).not.toContain("DE123456789 (not registered");
+  });
+
   it("prints unit prices exactly, with at least the currency's minor digits", async () => {
     const lines = [
       aLine({ id: "li_whole", description: "Whole", unitAmount: "100", amount: "100.00" }),

@@ -119,7 +119,11 @@ function drawParties(
     customer.name ? customer.id : null,
     customer.email,
     ...addressLines(customer.address),
-    ...customer.taxIds.map((taxId) => `${taxIdLabel(taxId.type)} ${taxId.value}`),
+    // An id the registry found unregistered is printed as such: the invoice charged VAT as to a consumer.
+    ...customer.taxIds.map(
+      (taxId) =>
+        `${taxIdLabel(taxId.type)} ${taxId.value}${taxId.verification?.status === "unverified" ? " (not registered in VIES)" : ""}`,
+    ),
   ];
   const sellerBottom = drawParty(doc, { x: MARGIN, y, width, heading: "From", name: seller.name, lines: sellerLines });
   const customerBottom = drawParty(doc, {
